@@ -1,0 +1,42 @@
+# Kizuki: `make demo` and `make test` work on a fresh machine with only Python 3.11 and git.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+REPORT_LANG ?= $(if $(filter en%,$(LANG)),en,ja)
+DEMO_ARGS ?=
+
+.PHONY: demo test lint typecheck bench serve clean java
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	touch $(STAMP)
+
+# Spark needs a Java runtime; install one where the machine has none (Debian/Ubuntu).
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "Java not found: installing openjdk-17-jre-headless"; \
+	  (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless) >/dev/null; }
+
+demo: $(STAMP)
+	$(BIN)/kizuki demo --lang $(REPORT_LANG) $(DEMO_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test: $(STAMP) java lint
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/simulate.py
+	$(BIN)/python bench/ingest.py
+
+serve: $(STAMP)
+	$(BIN)/kizuki serve
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -37,10 +37,10 @@ _state: dict[str, bool] = {"debug": False}
 StoreOpt = Annotated[
     str,
     typer.Option(
-        "--store", envvar="KIZUKI_STORE", help="Store URL: duckdb:///path.duckdb, spark://local[2]."
+        "--store", envvar="KIZUKI_STORE", help="Store URL: duckdb://path.duckdb, spark://local[2]."
     ),
 ]
-DEFAULT_STORE = "duckdb:///kizuki.duckdb"
+DEFAULT_STORE = "duckdb://kizuki.duckdb"
 T = TypeVar("T")
 
 

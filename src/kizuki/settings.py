@@ -22,8 +22,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KIZUKI_", toml_file="kizuki.toml", extra="forbid")
 
     store: str = Field(
-        "duckdb:///kizuki.duckdb",
-        description="Store URL: duckdb:///path/kizuki.duckdb, duckdb:// (memory), spark://local[2].",
+        "duckdb://kizuki.duckdb",
+        description="Store URL: duckdb://path/kizuki.duckdb, duckdb:// (memory), spark://local[2].",
     )
     lang: Literal["ja", "en"] = Field("ja", description="Language of reports and messages.")
     batch_rows: int = Field(

@@ -1,6 +1,7 @@
 """Open a store from a URL and keep its canonical tables at the current schema version.
 
-``duckdb:///path/kizuki.duckdb`` (the embedded default), ``duckdb://`` (in memory) and
+``duckdb://kizuki.duckdb`` (the embedded default; a relative path), ``duckdb:///abs/path.duckdb``
+(an absolute path), ``duckdb://`` (in memory) and
 ``spark://local[2]`` (Apache Spark through Ibis's PySpark backend; ``?warehouse=DIR`` sets where
 its tables live). Analytics take ``store.table(name)`` Ibis expressions, so one definition runs
 on every backend.
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs
 
 import ibis
 import pyarrow as pa
@@ -25,7 +26,7 @@ from kizuki.schema import SCHEMA_VERSION, SYSTEM_TABLES, TABLES, ibis_schema
 
 __all__ = ["DEFAULT_URL", "Store", "open_store"]
 
-DEFAULT_URL = "duckdb:///kizuki.duckdb"
+DEFAULT_URL = "duckdb://kizuki.duckdb"
 
 
 @dataclass(frozen=True)
@@ -157,30 +158,31 @@ def open_store(url: str = DEFAULT_URL, *, migrate: bool = True) -> Store:
     >>> "events" in store.list_tables()
     True
     """
-    parsed = urlparse(url)
-    if parsed.scheme == "duckdb":
-        path = url[len("duckdb://") :]
-        if path.startswith("/") and len(path) > 1:
-            path = path[1:] if path.startswith("//") else path
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            con = ibis.duckdb.connect(path)
-        elif path in ("", "/", ":memory:"):
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise StoreError(
+            f"store URL {url!r} has no scheme; "
+            "use duckdb://path/kizuki.duckdb, duckdb:// or spark://local[2]"
+        )
+    if scheme == "duckdb":
+        path = rest.partition("?")[0]
+        if path in ("", ":memory:"):
             con = ibis.duckdb.connect()
         else:
-            raise StoreError(
-                f"store URL {url!r}: write duckdb:///path/to/kizuki.duckdb or duckdb:// (memory)"
-            )
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            con = ibis.duckdb.connect(path)
         store = Store(url, con, "duckdb")
-    elif parsed.scheme == "spark":
-        master = parsed.netloc or "local[2]"
-        options = parse_qs(parsed.query)
+    elif scheme == "spark":
+        master_part, _, query = rest.partition("?")
+        master = master_part or "local[2]"
+        options = parse_qs(query)
         warehouse = options.get("warehouse", [tempfile.mkdtemp(prefix="kizuki-spark-")])[0]
         session = _spark_session(master, warehouse)
         store = Store(url, ibis.pyspark.connect(session), "pyspark")
     else:
         raise StoreError(
-            f"store URL {url!r} has unknown scheme {parsed.scheme!r}; "
-            "use duckdb:///path/kizuki.duckdb, duckdb:// or spark://local[2]"
+            f"store URL {url!r} has unknown scheme {scheme!r}; "
+            "use duckdb://path/kizuki.duckdb, duckdb:// or spark://local[2]"
         )
     if migrate:
         store.migrate()

@@ -24,8 +24,8 @@ demo: $(STAMP)
 	$(BIN)/kizuki demo --lang $(REPORT_LANG) $(DEMO_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench docs
+	$(BIN)/ruff format --check src tests bench docs
 	$(BIN)/mypy
 
 test: $(STAMP) java lint

@@ -25,7 +25,12 @@ def render() -> str:
         name = command.name or (command.callback.__name__ if command.callback else "")
         res = runner.invoke(app, [name, "--help"], terminal_width=100)
         parts += [f"## `kizuki {name}`", "", "```", ANSI.sub("", res.output).rstrip(), "```", ""]
-    parts += ["## Settings", "", "Defaults, then `kizuki.toml`, then `KIZUKI_*` variables, then flags.", ""]
+    parts += [
+        "## Settings",
+        "",
+        "Defaults, then `kizuki.toml`, then `KIZUKI_*` variables, then flags.",
+        "",
+    ]
     parts += ["| setting | environment | default | meaning |", "|---|---|---|---|"]
     for name, field in Settings.model_fields.items():
         env = f"KIZUKI_{name.upper()}"

@@ -115,9 +115,7 @@ def simulate(
 
 @app.command()
 def ingest(
-    source: Annotated[
-        str, typer.Argument(help="Format: ga4, zendesk, or csv/tsv/parquet/jsonl.")
-    ],
+    source: Annotated[str, typer.Argument(help="Format: ga4, zendesk, or csv/tsv/parquet/jsonl.")],
     files: Annotated[list[Path], typer.Argument(help="Files to ingest.", exists=False)],
     store: StoreOpt = DEFAULT_STORE,
     table: Annotated[

@@ -60,7 +60,7 @@ class Kizuki:
         self.store.close()
 
 
-def open(url: str = DEFAULT_URL) -> Kizuki:  # noqa: A001 - mirrors builtins.open on purpose
+def open(url: str = DEFAULT_URL) -> Kizuki:
     """Open the store at ``url`` and return the core object.
 
     Examples

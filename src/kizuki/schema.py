@@ -130,16 +130,10 @@ TABLES: Mapping[str, TableDef] = {
                 _c("started_at", "timestamp", True),
                 _c("renews_at", "timestamp"),
                 _c("ended_at", "timestamp"),
-                _c(
-                    "status", "string", True, enum=("trial", "active", "cancelled", "churned")
-                ),
+                _c("status", "string", True, enum=("trial", "active", "cancelled", "churned")),
                 _c("monthly_value", "float64"),
             ),
-            (
-                Check(
-                    "ended_at IS NULL OR ended_at >= started_at", "ended_at is before started_at"
-                ),
-            ),
+            (Check("ended_at IS NULL OR ended_at >= started_at", "ended_at is before started_at"),),
             doc="Subscription periods; churn is a subscription that ended and was not renewed.",
         ),
         TableDef(

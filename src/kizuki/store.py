@@ -68,6 +68,15 @@ class Store:
 
     def write_table(self, name: str, data: pa.Table | Any, *, overwrite: bool = True) -> None:
         """Create or replace a (result) table from Arrow/pandas data or an Ibis expression."""
+        if self.backend == "pyspark" and not isinstance(data, ibis.Expr):
+            # ibis 12 hands in-memory data to Spark through pandas, which under pandas 3 turns
+            # null strings into 'NaN' and nullable integers into nulls; Spark 4 reads Arrow.
+            if not isinstance(data, pa.Table):
+                data = pa.Table.from_pandas(data, preserve_index=False)
+            mode = "overwrite" if overwrite else "error"
+            frame = self.con._session.createDataFrame(data)  # type: ignore[attr-defined]
+            frame.write.saveAsTable(name, format="parquet", mode=mode)
+            return
         self.con.create_table(name, data, overwrite=overwrite)
 
     @property

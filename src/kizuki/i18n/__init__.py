@@ -7,8 +7,8 @@ Examples
 --------
 >>> translate("report.title", "en")
 'Kizuki report'
->>> translate("overview.rows", "ja", n="1,200")
-'1,200 行'
+>>> translate("quarantine.total", "ja", n="1,200")
+'合計 1,200 行'
 """
 
 from __future__ import annotations

@@ -1,0 +1,234 @@
+"""GA4 BigQuery export rows (Parquet or NDJSON) → ``events`` and ``searches``.
+
+The mapping follows docs/data-formats.md: ``event_id`` is the first 20 hex digits (80 bits) of
+``md5(user_pseudo_id|event_timestamp|event_name|event_bundle_sequence_id|batch_event_index)``
+(missing parts as empty text); ``session_id`` is ``user_pseudo_id.ga_session_id``;
+``page_path`` is the path of ``page_location`` (no host, query or fragment); parameters other
+than ``ga_session_id``, ``page_location``, ``page_title``, ``page_referrer`` and ``search_term``
+are kept in ``properties`` as a JSON object. Each ``view_search_results`` event with a
+``search_term`` also becomes a ``searches`` row (``search_id`` = its ``event_id``, the query
+redacted). Rows are quarantined when ``event_timestamp`` is missing or not microseconds between
+2000 and 2100, when ``user_pseudo_id`` or ``event_name`` is missing, or when an NDJSON line is
+not valid JSON. All of it runs as DuckDB SQL over Arrow chunks.
+
+Since ``event_id`` includes the timestamp, duplicate look-ups only scan the stored events in
+the chunk's time range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from kizuki.errors import IngestError
+from kizuki.ingest.connector import LINE_RAW, Chunk, Derived, Resume, line_chunks, packed_raw
+from kizuki.ingest.tabular import _parquet_chunks
+from kizuki.ingest.validate import Source, ident, stage_sql
+from kizuki.schema import TABLES
+
+__all__ = ["GA4Connector"]
+
+_VALUE = (
+    '{"string_value":"VARCHAR","int_value":"BIGINT","float_value":"DOUBLE","double_value":"DOUBLE"}'
+)
+_JSON_TYPE = (
+    '{"event_timestamp":"BIGINT","event_name":"VARCHAR",'
+    f'"event_params":[{{"key":"VARCHAR","value":{_VALUE}}}],'
+    '"event_bundle_sequence_id":"BIGINT","batch_event_index":"BIGINT","user_id":"VARCHAR",'
+    f'"user_pseudo_id":"VARCHAR","user_properties":[{{"key":"VARCHAR","value":{_VALUE}}}],'
+    '"device":{"category":"VARCHAR","language":"VARCHAR"}}'
+)
+_JSON_COLUMNS = (
+    "event_timestamp",
+    "event_name",
+    "event_params",
+    "event_bundle_sequence_id",
+    "batch_event_index",
+    "user_id",
+    "user_pseudo_id",
+    "user_properties",
+    "device",
+)
+_VALUE_FIELDS = ("string_value", "int_value", "float_value", "double_value")
+_MAPPED = ("ga_session_id", "page_location", "page_title", "page_referrer", "search_term")
+_REQUIRED = ("event_timestamp", "event_name", "user_pseudo_id")
+_MIN_US, _MAX_US = 946_684_800_000_000, 4_102_444_800_000_000  # 2000-01-01, 2100-01-01
+
+
+def _value_fields(t: pa.DataType | None) -> tuple[str, ...]:
+    """The value fields present in a GA4 ``ARRAY<STRUCT<key, value STRUCT<…>>>`` type."""
+    if t is None or not (pa.types.is_list(t) or pa.types.is_large_list(t)):
+        return ()
+    item = t.value_type
+    if not pa.types.is_struct(item) or item.get_field_index("value") < 0:
+        return ()
+    value = item.field("value").type
+    return tuple(
+        f for f in _VALUE_FIELDS if pa.types.is_struct(value) and value.get_field_index(f) >= 0
+    )
+
+
+def _struct_fields(t: pa.DataType | None) -> tuple[str, ...]:
+    if t is None or not pa.types.is_struct(t):
+        return ()
+    return tuple(t.field(i).name for i in range(t.num_fields))
+
+
+class GA4Connector:
+    """GA4 export rows as Parquet (``.parquet``) or newline-delimited JSON (anything else)."""
+
+    source = "ga4"
+    target = "events"
+    ignored_columns: tuple[str, ...] = ()
+    prune_column: str | None = "ts"
+
+    def __init__(self, path: Path, *, batch_rows: int) -> None:
+        self.path = path
+        self.batch_rows = batch_rows
+        self.parquet = path.suffix.lower() in (".parquet", ".pq")
+        self.total_rows: int | None = None
+        if self.parquet:
+            pf = pq.ParquetFile(path)
+            self.total_rows = pf.metadata.num_rows
+            schema = pf.schema_arrow
+            missing = [c for c in _REQUIRED if c not in schema.names]
+            if missing:
+                raise IngestError(
+                    f"{path.name} is not a GA4 export: columns {', '.join(missing)} are missing; "
+                    f"columns found: {', '.join(schema.names)}"
+                )
+        self.derived: tuple[Derived, ...] = (Derived("searches", _SEARCHES),)
+
+    def chunks(self, resume: Resume) -> Iterator[Chunk]:
+        if self.parquet:
+            return _parquet_chunks(self.path, self.batch_rows, resume)
+        return line_chunks(self.path, self.batch_rows, resume)
+
+    def raw_sql(self, schema: pa.Schema) -> str:
+        return packed_raw(schema) if self.parquet else LINE_RAW
+
+    def stage_sql(self, relation: str, schema: pa.Schema) -> str:
+        if self.parquet:
+            types = {f.name: f.type for f in schema}
+            cols = ", ".join(
+                f"{ident(c) if c in types else 'NULL'} AS {ident(c)}" for c in _JSON_COLUMNS
+            )
+            base = f"(SELECT _row, {cols} FROM {relation})"
+            params = _value_fields(types.get("event_params"))
+            uprops = _value_fields(types.get("user_properties"))
+            device = _struct_fields(types.get("device"))
+            pre = None
+        else:
+            base = (
+                f"(SELECT _row, json_valid(_line) AS __ok, j.* FROM (SELECT _row, "
+                f"_line, CASE WHEN json_valid(_line) THEN from_json(_line, '{_JSON_TYPE}') END "
+                "AS j "
+                f"FROM {relation}))"
+            )
+            params = uprops = _VALUE_FIELDS
+            device = ("category", "language")
+            pre = "CASE WHEN NOT __ok THEN 'line is not valid JSON' END"
+        return _stage(base, params, uprops, device, pre)
+
+
+def _param(values: tuple[str, ...], key: str, field: str, keys: str = "__k") -> str:
+    """One event parameter's ``field`` (NULL when absent or the export lacks that field)."""
+    if field not in values:
+        return "NULL"
+    return f"event_params[list_position({keys}, '{key}')].value.{field}"
+
+
+def _stage(
+    base: str,
+    params: tuple[str, ...],
+    uprops: tuple[str, ...],
+    device: tuple[str, ...],
+    pre: str | None,
+) -> str:
+    sid_int = _param(params, "ga_session_id", "int_value")
+    sid = f"coalesce({sid_int}::VARCHAR, {_param(params, 'ga_session_id', 'string_value')})"
+    json_values = [
+        f"to_json(x.value.{f})"
+        for f in ("string_value", "int_value", "double_value", "float_value")
+        if f in params
+    ]
+    value_json = ", ".join([*json_values, "'null'"])
+    props = (
+        "coalesce('{' || array_to_string(list_transform(list_filter(event_params, x -> x.key "
+        f"NOT IN {tuple(_MAPPED)!r}), x -> to_json(x.key) || ':' || "
+        f"coalesce({value_json})), ',') || '}}', '{{}}')"
+    )
+    lang = [f"nullif({_param(params, 'language', 'string_value')}, '')"]
+    if "string_value" in uprops:
+        lang.append(
+            "nullif(user_properties[list_position(list_transform(user_properties, x -> x.key), "
+            "'language')].value.string_value, '')"
+        )
+    if "language" in device:
+        lang.append("nullif(device.language, '')")
+    count_int = _param(params, "results_count", "int_value")
+    count_text = _param(params, "results_count", "string_value")
+    results = f"coalesce({count_int}, TRY_CAST({count_text} AS BIGINT))"
+    loc = _param(params, "page_location", "string_value")
+    from_sql = (
+        f"(SELECT *, {loc} AS __loc, {sid} AS __sid FROM "
+        f"(SELECT *, list_transform(event_params, x -> x.key) AS __k FROM {base}))"
+    )
+    id_parts = ", ".join(
+        f"coalesce({c}::VARCHAR, '')"
+        for c in (
+            "user_pseudo_id",
+            "event_timestamp",
+            "event_name",
+            "event_bundle_sequence_id",
+            "batch_event_index",
+        )
+    )
+    ts_ok = f"event_timestamp BETWEEN {_MIN_US} AND {_MAX_US - 1}"
+    sources = {
+        "event_id": Source(f"left(md5(concat_ws('|', {id_parts})), 20)", trusted=True),
+        "ts": Source(
+            f"CASE WHEN {ts_ok} THEN timezone('UTC', make_timestamp(event_timestamp)) END",
+            trusted=True,
+            label="event_timestamp",
+        ),
+        "customer_id": Source("nullif(user_id, '')", trusted=True),
+        "anonymous_id": Source("nullif(user_pseudo_id, '')", trusted=True, label="user_pseudo_id"),
+        "session_id": Source("nullif(user_pseudo_id, '') || '.' || __sid", trusted=True),
+        "event_name": Source("nullif(event_name, '')", trusted=True),
+        "page_path": Source(
+            "CASE WHEN __loc IS NOT NULL THEN coalesce(nullif(regexp_extract(__loc, "
+            "'^(?:[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)?([^?#]*)', 1), ''), '/') END",
+            trusted=True,
+        ),
+        "page_title": Source(_param(params, "page_title", "string_value"), trusted=True),
+        "referrer": Source(_param(params, "page_referrer", "string_value"), trusted=True),
+        "device": Source("device.category" if "category" in device else "NULL", trusted=True),
+        "properties": Source(props, trusted=True),
+    }
+    ts_reason = (
+        "CASE WHEN event_timestamp IS NULL THEN 'event_timestamp is missing or not an integer' "
+        f"WHEN NOT ({ts_ok}) THEN 'event_timestamp ' || event_timestamp || ' is not microseconds "
+        "since the epoch between 2000 and 2100' "
+        "WHEN nullif(trim(user_pseudo_id), '') IS NULL THEN 'user_pseudo_id is missing' "
+        "WHEN nullif(trim(event_name), '') IS NULL THEN 'event_name is missing' END"
+    )
+    reason = f"coalesce({pre}, {ts_reason})" if pre else ts_reason
+    extras = {
+        "_search_term": _param(params, "search_term", "string_value"),
+        "_language": f"coalesce({', '.join(lang)})",
+        "_results_count": results,
+    }
+    return stage_sql(TABLES["events"], sources, from_sql, pre_reason=reason, extras=extras)
+
+
+_SEARCHES = (
+    "SELECT _row, event_id AS search_id, ts, customer_id, anonymous_id, session_id, "
+    "_search_term AS query, _language AS language, "
+    "CASE WHEN _results_count >= 0 THEN _results_count END AS results_count, "
+    "NULL::VARCHAR AS clicked_content_id FROM _kz_stage WHERE _reason IS NULL "
+    "AND event_name = 'view_search_results' AND trim(_search_term) <> ''"
+)

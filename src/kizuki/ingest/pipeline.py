@@ -1,0 +1,401 @@
+"""The ingest loop: checksum, skip or resume, and one DuckDB transaction per chunk.
+
+For each chunk of at most ``batch_rows`` rows, one transaction writes the chunk's quarantine
+rows, its new rows (keys already in the table, or earlier in the file, count as duplicates),
+rows of derived tables, and the batch's running totals in ``ingest_progress``. The last one also
+writes the ``ingest_log`` row and clears the progress row. A run killed in the middle and
+started again resumes after the last committed chunk (the batch id is derived from the source,
+target table and file checksum, so it is the same batch) and ends with exactly the tables an
+uninterrupted run would have written. A file whose batch is already in ``ingest_log`` is
+skipped without writing anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from kizuki.errors import IngestError
+from kizuki.ingest.connector import STAGE, Chunk, Connector, Resume
+from kizuki.ingest.lines import Reject
+from kizuki.ingest.result import IngestResult
+from kizuki.ingest.validate import ident, sql_literal
+from kizuki.progress import ProgressCallback, no_progress
+from kizuki.schema import TABLES
+
+__all__ = ["PROGRESS_TABLE", "file_checksum", "run_ingest"]
+
+PROGRESS_TABLE = "ingest_progress"
+#: DuckDB's memory limit while ingesting (restored afterwards)
+INGEST_MEMORY_LIMIT = "1GiB"
+
+_PROGRESS_DDL = f"""
+CREATE TABLE IF NOT EXISTS {PROGRESS_TABLE} (
+    batch_id VARCHAR, source VARCHAR, file VARCHAR, checksum VARCHAR, target_table VARCHAR,
+    last_row BIGINT, resume_offset BIGINT, rows_in BIGINT, rows_loaded BIGINT,
+    rows_duplicate BIGINT, rows_quarantined BIGINT, derived VARCHAR,
+    started_at TIMESTAMPTZ, updated_at TIMESTAMPTZ
+)"""
+
+
+def file_checksum(path: Path) -> str:
+    """The sha256 of the file's bytes, read in 8 MiB blocks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(8 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass
+class _Totals:
+    rows_in: int = 0
+    loaded: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    derived: dict[str, int] = field(default_factory=dict)
+
+    def check(self, where: str) -> None:
+        if self.rows_in != self.loaded + self.duplicate + self.quarantined:
+            raise IngestError(
+                f"{where}: rows_in {self.rows_in} != loaded {self.loaded} + duplicate "
+                f"{self.duplicate} + quarantined {self.quarantined}; this is a bug in Kizuki, "
+                "please report it (nothing of this chunk was committed)"
+            )
+
+
+def _redactor() -> Any:
+    from kizuki.ingest.redact import redact_array
+
+    return redact_array
+
+
+def _redact_columns(table: pa.Table, columns: list[str]) -> pa.Table:
+    if not columns or table.num_rows == 0:
+        return table
+    redact = _redactor()
+    for name in columns:
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, name, redact(table.column(name)).cast(pa.string()))
+    return table
+
+
+class _Run:
+    """One file's ingest into one DuckDB connection."""
+
+    def __init__(
+        self, con: Any, connector: Connector, path: Path, checksum: str, batch_id: str
+    ) -> None:
+        self.con = con
+        self.c = connector
+        self.path = path
+        self.file = str(path)
+        self.checksum = checksum
+        self.batch_id = batch_id
+        self.tdef = TABLES[connector.target]
+
+    # -- state ------------------------------------------------------------------------------
+    def logged(self) -> IngestResult | None:
+        row = self.con.execute(
+            "SELECT rows_in, rows_loaded, rows_duplicate, rows_quarantined, derived "
+            "FROM ingest_log WHERE batch_id = ?",
+            [self.batch_id],
+        ).fetchone()
+        if row is None:
+            return None
+        return IngestResult(
+            self.batch_id,
+            self.c.source,
+            self.file,
+            self.c.target,
+            int(row[0]),
+            int(row[1]),
+            int(row[2]),
+            int(row[3]),
+            json.loads(row[4] or "{}"),
+            True,
+            self.c.ignored_columns,
+        )
+
+    def progress_state(self) -> tuple[Resume, _Totals, str | None]:
+        row = self.con.execute(
+            f"SELECT last_row, resume_offset, rows_in, rows_loaded, rows_duplicate, "
+            f"rows_quarantined, derived, started_at::VARCHAR FROM {PROGRESS_TABLE} "
+            "WHERE batch_id = ?",
+            [self.batch_id],
+        ).fetchone()
+        if row is None:
+            return Resume(), _Totals(), None
+        totals = _Totals(int(row[2]), int(row[3]), int(row[4]), int(row[5]), json.loads(row[6]))
+        return Resume(int(row[0]), None if row[1] is None else int(row[1])), totals, row[7]
+
+    # -- one chunk ----------------------------------------------------------------------------
+    def stage(self, chunk: Chunk) -> pa.Table:
+        """Validate ``chunk`` into the stage table; return its rejected rows (row, raw, reason)."""
+        self.con.register("_kz_src", chunk.data)
+        try:
+            sql = self.c.stage_sql("_kz_src", chunk.data.schema)
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {sql}")
+        finally:
+            self.con.unregister("_kz_src")
+        bad = self.con.execute(
+            f"SELECT _row, _reason FROM {STAGE} WHERE _reason IS NOT NULL ORDER BY _row"
+        ).to_arrow_table()
+        if bad.num_rows == 0:
+            return bad.append_column("_raw", pa.array([], pa.string()))
+        # Only rejected rows need their raw text: take them from the chunk, then render.
+        rows = chunk.data.column("_row").to_numpy()
+        where = np.searchsorted(rows, bad.column("_row").to_numpy())
+        picked = chunk.data.take(pa.array(where, pa.int64()))
+        self.con.register("_kz_bad_src", picked)
+        try:
+            raw = self.c.raw_sql(chunk.data.schema)
+            texts = (
+                self.con.execute(f"SELECT ({raw})::VARCHAR FROM _kz_bad_src ORDER BY _row")
+                .to_arrow_table()
+                .column(0)
+            )
+        finally:
+            self.con.unregister("_kz_bad_src")
+        return bad.append_column("_raw", texts)
+
+    def commit(
+        self,
+        chunk: Chunk | None,
+        bad: pa.Table | None,
+        totals: _Totals,
+        started_at: str,
+        *,
+        last: bool,
+    ) -> None:
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if chunk is not None and bad is not None:
+                self._write_chunk(chunk, bad, totals)
+            if last:
+                totals.check(f"{self.path.name}")
+                con.execute(
+                    "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                    "?::TIMESTAMPTZ, now())",
+                    [
+                        self.batch_id,
+                        self.c.source,
+                        self.file,
+                        self.checksum,
+                        self.c.target,
+                        totals.rows_in,
+                        totals.loaded,
+                        totals.duplicate,
+                        totals.quarantined,
+                        json.dumps(totals.derived, sort_keys=True),
+                        started_at,
+                    ],
+                )
+                con.execute(f"DELETE FROM {PROGRESS_TABLE} WHERE batch_id = ?", [self.batch_id])
+            elif chunk is not None:
+                con.execute(f"DELETE FROM {PROGRESS_TABLE} WHERE batch_id = ?", [self.batch_id])
+                con.execute(
+                    f"INSERT INTO {PROGRESS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                    "?::TIMESTAMPTZ, now())",
+                    [
+                        self.batch_id,
+                        self.c.source,
+                        self.file,
+                        self.checksum,
+                        self.c.target,
+                        chunk.last_row,
+                        chunk.offset,
+                        totals.rows_in,
+                        totals.loaded,
+                        totals.duplicate,
+                        totals.quarantined,
+                        json.dumps(totals.derived, sort_keys=True),
+                        started_at,
+                    ],
+                )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def _write_chunk(self, chunk: Chunk, bad: pa.Table, totals: _Totals) -> None:
+        con = self.con
+        n_rows = chunk.data.num_rows
+        prune = self.c.prune_column
+        bounds = f", min({ident(prune)})::VARCHAR, max({ident(prune)})::VARCHAR" if prune else ""
+        stats = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE _reason IS NULL){bounds} FROM {STAGE}"
+        ).fetchone()
+        if int(stats[0]) != n_rows:
+            raise IngestError(
+                f"{self.path.name}: staged {stats[0]} of {n_rows} rows; this is a bug in Kizuki"
+            )
+        valid = int(stats[1])
+        if valid + bad.num_rows != n_rows:
+            raise IngestError(f"{self.path.name}: lost rejected rows; this is a bug in Kizuki")
+        quarantined = self._quarantine(bad, chunk.rejects)
+        where = ""
+        if prune and stats[2] is not None:
+            where = (
+                f" AND t.{ident(prune)} BETWEEN {sql_literal(stats[2])}::TIMESTAMPTZ "
+                f"AND {sql_literal(stats[3])}::TIMESTAMPTZ"
+            )
+        cols = self.tdef.column_names
+        base = (
+            f"SELECT _row, {', '.join(ident(c) for c in cols)} FROM {STAGE} WHERE _reason IS NULL"
+        )
+        loaded = self._insert(self.c.target, base, where)
+        part = _Totals(n_rows + len(chunk.rejects), loaded, valid - loaded, quarantined)
+        part.check(f"{self.path.name} rows up to {chunk.last_row}")
+        for d in self.c.derived:
+            n = self._insert(d.table, d.sql, "")
+            totals.derived[d.table] = totals.derived.get(d.table, 0) + n
+        totals.rows_in += part.rows_in
+        totals.loaded += part.loaded
+        totals.duplicate += part.duplicate
+        totals.quarantined += part.quarantined
+
+    def _insert(self, table: str, select: str, where: str) -> int:
+        """Insert the rows of ``select`` whose key is new; return how many were inserted."""
+        tdef = TABLES[table]
+        key = ident(tdef.key)
+        cols = [ident(c) for c in tdef.column_names]
+        # Keep the first row (by file row) of each key; the window is only needed, and only
+        # paid for, when the chunk repeats a key.
+        repeats = self.con.execute(
+            f"SELECT count({key}) - count(DISTINCT {key}) FROM ({select}) s"
+        ).fetchone()[0]
+        first = f" QUALIFY row_number() OVER (PARTITION BY s.{key} ORDER BY s._row) = 1"
+        new = (
+            f"SELECT {', '.join(cols)}, {sql_literal(self.batch_id)} AS batch_id "
+            f"FROM ({select}) s WHERE s.{key} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {ident(table)} t WHERE t.{key} = s.{key}{where})"
+            f"{first if repeats else ''}"
+        )
+        target = f"INSERT INTO {ident(table)} ({', '.join(cols)}, batch_id) "
+        redacted = [c.name for c in tdef.columns if c.redact]
+        if not redacted:
+            return int(self.con.execute(target + new).fetchone()[0])
+        rows = _redact_columns(self.con.execute(new).to_arrow_table(), redacted)
+        if rows.num_rows == 0:
+            return 0
+        self.con.register("_kz_rows", rows)
+        try:
+            return int(self.con.execute(target + "SELECT * FROM _kz_rows").fetchone()[0])
+        finally:
+            self.con.unregister("_kz_rows")
+
+    def _quarantine(self, bad: pa.Table, rejects: list[Reject]) -> int:
+        rows = bad.column("_row").to_pylist() + [r.row for r in rejects]
+        if not rows:
+            return 0
+        raw = pa.concat_arrays(
+            [
+                bad.column("_raw").combine_chunks().cast(pa.string()),
+                pa.array([r.raw for r in rejects], pa.string()),
+            ]
+        )
+        reasons = bad.column("_reason").to_pylist() + [r.reason for r in rejects]
+        redacted = _redactor()(raw)
+        table = pa.table(
+            {
+                "batch_id": pa.array([self.batch_id] * len(rows), pa.string()),
+                "source_row": pa.array(rows, pa.int64()),
+                "source": pa.array([self.c.source] * len(rows), pa.string()),
+                "file": pa.array([self.file] * len(rows), pa.string()),
+                "target_table": pa.array([self.c.target] * len(rows), pa.string()),
+                "raw": redacted,
+                "reason": pa.array(reasons, pa.string()),
+            }
+        )
+        self.con.register("_kz_bad", table)
+        try:
+            self.con.execute(
+                "INSERT INTO quarantine (batch_id, source_row, source, file, target_table, raw, "
+                "reason, quarantined_at) SELECT *, now() FROM _kz_bad ORDER BY source_row"
+            )
+        finally:
+            self.con.unregister("_kz_bad")
+        return len(rows)
+
+
+def _restore_memory_limit(con: Any, limit: str) -> None:
+    """Put DuckDB's memory limit back (RESET when it was the default: the text is rounded)."""
+    con.execute("RESET memory_limit")
+    if con.execute("SELECT current_setting('memory_limit')").fetchone()[0] != limit:
+        con.execute(f"SET memory_limit = {sql_literal(limit)}")
+
+
+def _with_last(chunks: Iterator[Chunk]) -> Iterator[tuple[Chunk, bool]]:
+    """Each chunk and whether it is the last (reads one chunk ahead)."""
+    current = next(chunks, None)
+    while current is not None:
+        following = next(chunks, None)
+        yield current, following is None
+        current = following
+
+
+def run_ingest(
+    con: Any,
+    connector: Connector,
+    path: Path,
+    *,
+    checksum: str,
+    progress: ProgressCallback = no_progress,
+) -> IngestResult:
+    """Ingest one file through ``connector`` into the DuckDB connection ``con``."""
+    batch_id = f"{connector.source}-{connector.target}-{checksum[:16]}"
+    run = _Run(con, connector, path, checksum, batch_id)
+    con.execute(_PROGRESS_DDL)
+    done = run.logged()
+    if done is not None:
+        return done
+    resume, totals, started_at = run.progress_state()
+    if started_at is None:
+        started_at = dt.datetime.now(dt.UTC).isoformat()
+    step = f"ingest {path.name}"
+    progress(step, totals.rows_in, connector.total_rows)
+    # Row order within a chunk does not matter (rows carry their file row number), and letting
+    # DuckDB insert out of order lets it use every thread; the setting is restored afterwards.
+    order, limit = con.execute(
+        "SELECT current_setting('preserve_insertion_order'), current_setting('memory_limit')"
+    ).fetchone()
+    con.execute("SET preserve_insertion_order = false")
+    # DuckDB otherwise keeps the blocks it wrote cached up to 80% of RAM, so the process would
+    # grow with the file; a chunk needs far less than this (larger work spills to disk).
+    con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
+    try:
+        wrote_last = False
+        for chunk, last in _with_last(connector.chunks(resume)):
+            bad = run.stage(chunk)
+            run.commit(chunk, bad, totals, started_at, last=last)
+            wrote_last = last
+            progress(step, totals.rows_in, connector.total_rows)
+        if not wrote_last:
+            run.commit(None, None, totals, started_at, last=True)
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if order else 'false'}")
+        _restore_memory_limit(con, limit)
+        con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    return IngestResult(
+        batch_id,
+        connector.source,
+        str(path),
+        connector.target,
+        totals.rows_in,
+        totals.loaded,
+        totals.duplicate,
+        totals.quarantined,
+        dict(totals.derived),
+        False,
+        connector.ignored_columns,
+    )

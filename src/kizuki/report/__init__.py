@@ -1,0 +1,114 @@
+"""The HTML report: one self-contained file (plotly.js embedded, no network), Japanese or English.
+
+The page is the Jinja2 template ``templates/report.html.j2`` filled with the sections of
+:data:`kizuki.report.sections.SECTIONS`; every string comes from the i18n catalogs and every
+number is defined in docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from markupsafe import Markup
+
+from kizuki.analytics.overview import data_overview
+from kizuki.i18n import translator
+from kizuki.report.charts import FONT_FAMILY, plotly_js
+from kizuki.report.sections import SECTIONS, ReportContext, Section
+
+if TYPE_CHECKING:
+    from kizuki.core import Kizuki
+
+__all__ = ["render_html", "render_report"]
+
+
+def _number(value: Any) -> str:
+    return "—" if value is None else f"{int(value):,}"
+
+
+def _when(value: dt.datetime | dt.date | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def _file_name(value: str | None) -> str:
+    return "—" if not value else Path(value).name
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("kizuki.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(number=_number, when=_when, file_name=_file_name)
+    return env
+
+
+def render_html(ctx: ReportContext, *, generated_at: dt.datetime | None = None) -> str:
+    """The report page for ``ctx`` as an HTML string."""
+    from kizuki import __version__
+
+    sections: list[Section] = [s for build in SECTIONS if (s := build(ctx)) is not None]
+    has_charts = any(s.charts for s in sections)
+    tables = ctx.overview["tables"]
+    start, end = ctx.overview["date_range"]
+    kpis = [
+        (ctx.t("kpi.customers"), tables["customers"]["rows"]),
+        (ctx.t("kpi.events"), tables["events"]["rows"]),
+        (ctx.t("kpi.contacts"), tables["contacts"]["rows"]),
+        (ctx.t("kpi.quarantined"), ctx.overview["quarantined_rows"]),
+    ]
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        lang=ctx.lang,
+        t=ctx.t,
+        store_url=ctx.store.url,
+        generated_at=generated_at or dt.datetime.now(dt.UTC),
+        period=(start, end),
+        kpis=kpis,
+        sections=sections,
+        plotly_js=Markup(plotly_js()) if has_charts else None,
+        font_family=FONT_FAMILY,
+        version=__version__,
+    )
+
+
+def render_report(
+    kz: Kizuki, out: Path, *, lang: str = "ja", generated_at: dt.datetime | None = None
+) -> Path:
+    """Write the self-contained HTML report of ``kz``'s store to ``out`` and return ``out``.
+
+    Parameters
+    ----------
+    kz
+        The core object whose store is reported on (run ``kz.analyze()`` first for the charts).
+    out
+        The HTML file to write; its folder is created if needed.
+    lang
+        ``"ja"`` (default) or ``"en"``; anything else raises ConfigError.
+    generated_at
+        The time printed as "generated" (default: now), for reproducible output.
+
+    Examples
+    --------
+    >>> import kizuki, tempfile, pathlib
+    >>> kz = kizuki.open("duckdb://")
+    >>> path = render_report(kz, pathlib.Path(tempfile.mkdtemp()) / "r.html", lang="en")
+    >>> "Data overview" in path.read_text(encoding="utf-8")
+    True
+    """
+    t = translator(lang)
+    ctx = ReportContext(store=kz.store, lang=lang, t=t, overview=data_overview(kz.store))
+    html = render_html(ctx, generated_at=generated_at)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    return out

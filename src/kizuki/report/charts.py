@@ -1,0 +1,134 @@
+"""Plotly figures for the report, as JSON that the page draws with the embedded plotly.js.
+
+Figures are built from small result tables (one row per day, or per day and stage), never from
+raw events.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["FONT_FAMILY", "Chart", "bar_line_chart", "lines_chart", "plotly_js"]
+
+#: The report's font stack; Japanese fonts first so that kana and kanji render everywhere.
+FONT_FAMILY = '"Hiragino Sans", "Noto Sans JP", "IPAPGothic", "IPAGothic", "Yu Gothic", sans-serif'
+
+_PALETTE = ("#2f6f8f", "#e07a3f", "#5a9e5a", "#b04a6b", "#7a68b3", "#c9a227", "#3fa7a0", "#8c8c8c")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure to draw in element ``chart_id``: its Plotly JSON (``{"data", "layout"}``)."""
+
+    chart_id: str
+    figure_json: str
+
+
+def plotly_js() -> str:
+    """The plotly.js bundle shipped with the plotly package (works offline, ~4.8 MB)."""
+    from plotly.offline import get_plotlyjs
+
+    return str(get_plotlyjs())
+
+
+def _layout(x_title: str, y_title: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "font": {"family": FONT_FAMILY, "size": 13, "color": "#2b2b2b"},
+        "margin": {"l": 60, "r": 60, "t": 20, "b": 60},
+        "height": 380,
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "hovermode": "x unified",
+        "legend": {"orientation": "h", "y": -0.3},
+        # numeric dates read the same in Japanese and English (plotly's month names are English)
+        "xaxis": {
+            "title": {"text": x_title},
+            "gridcolor": "#eeeeee",
+            "type": "date",
+            "tickformat": "%m/%d",
+            "hoverformat": "%Y-%m-%d",
+        },
+        "yaxis": {
+            "title": {"text": y_title},
+            "gridcolor": "#eeeeee",
+            "rangemode": "tozero",
+            "tickformat": ",d",
+        },
+        **extra,
+    }
+
+
+def _to_json(figure: Mapping[str, Any], chart_id: str) -> Chart:
+    # "</" would end the <script> element that holds the JSON.
+    text = json.dumps(figure, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return Chart(chart_id, text)
+
+
+def bar_line_chart(
+    chart_id: str,
+    x: Sequence[str],
+    bars: tuple[str, Sequence[float]],
+    line: tuple[str, Sequence[float]],
+    *,
+    x_title: str,
+) -> Chart:
+    """Bars on the left axis and a line on the right axis, over the same x values."""
+    (bar_name, bar_values), (line_name, line_values) = bars, line
+    data = [
+        {
+            "type": "bar",
+            "name": bar_name,
+            "x": list(x),
+            "y": list(bar_values),
+            "marker": {"color": _PALETTE[0]},
+            "opacity": 0.8,
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": line_name,
+            "x": list(x),
+            "y": list(line_values),
+            "yaxis": "y2",
+            "line": {"color": _PALETTE[1], "width": 2},
+        },
+    ]
+    layout = _layout(
+        x_title,
+        bar_name,
+        yaxis2={
+            "title": {"text": line_name},
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "showgrid": False,
+            "tickmode": "auto",
+            "tickformat": ",d",
+        },
+    )
+    return _to_json({"data": data, "layout": layout}, chart_id)
+
+
+def lines_chart(
+    chart_id: str,
+    series: Mapping[str, tuple[Sequence[str], Sequence[float]]],
+    *,
+    x_title: str,
+    y_title: str,
+) -> Chart:
+    """One line per series name, each with its own x values."""
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": name,
+            "x": list(xs),
+            "y": list(ys),
+            "line": {"color": _PALETTE[i % len(_PALETTE)], "width": 2},
+        }
+        for i, (name, (xs, ys)) in enumerate(series.items())
+    ]
+    return _to_json({"data": data, "layout": _layout(x_title, y_title)}, chart_id)

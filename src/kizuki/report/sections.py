@@ -1,0 +1,172 @@
+"""The report's sections: each is a function ``(ReportContext) -> Section | None``.
+
+A section function reads what it needs from the store (result tables, or the data overview
+computed once for the whole report), and returns the data its template
+(``templates/sections/<template>``) shows, plus any charts. Returning None leaves the section
+out. Later analyses (silent customers, friction points, contact reasons) add a function here
+and a template, and list the function in :data:`SECTIONS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from kizuki.analytics.sessions import DEFAULT_STAGES, OTHER_STAGE
+from kizuki.i18n import Translate, catalog
+from kizuki.report.charts import Chart, bar_line_chart, lines_chart
+from kizuki.schema import TABLES
+from kizuki.store import Store
+
+__all__ = ["SECTIONS", "ReportContext", "Section", "SectionBuilder"]
+
+#: The gap that ends a session in the result tables :func:`kizuki.analytics.run_all` writes.
+SESSION_GAP_MINUTES = 30
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What every section may use: the store, the language and the data overview."""
+
+    store: Store
+    lang: str
+    t: Translate
+    overview: Mapping[str, Any]
+
+    def result(self, name: str) -> pa.Table | None:
+        """The result table ``name`` as Arrow, or None when ``kizuki analyze`` has not made it."""
+        if name not in self.store.list_tables():
+            return None
+        return self.store.to_arrow(self.store.table(name))
+
+    def label(self, key: str, default: str) -> str:
+        """The message ``key`` if the catalog has one, else ``default`` (e.g. a custom stage)."""
+        return self.t(key) if key in catalog(self.lang) else default
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the report: an anchor, a title, a template and its data."""
+
+    key: str
+    title: str
+    template: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    charts: tuple[Chart, ...] = ()
+
+
+SectionBuilder = Callable[[ReportContext], "Section | None"]
+
+
+def overview_section(ctx: ReportContext) -> Section:
+    """Rows, first and last time per canonical table."""
+    rows = [
+        {
+            "name": name,
+            "description": ctx.t(f"table.{name}"),
+            "rows": stats["rows"],
+            "min_ts": stats["min_ts"],
+            "max_ts": stats["max_ts"],
+        }
+        for name, stats in ctx.overview["tables"].items()
+        if name in TABLES
+    ]
+    return Section(
+        "overview", ctx.t("section.overview.title"), "overview.html.j2", {"tables": rows}
+    )
+
+
+def events_daily_section(ctx: ReportContext) -> Section:
+    """Events and sessions per day (from ``result_events_daily``)."""
+    key, title = "events-daily", ctx.t("section.events_daily.title")
+    daily = ctx.result("result_events_daily")
+    if daily is None:
+        return Section(key, title, "chart.html.j2", {"missing": True})
+    days = sorted(daily.to_pylist(), key=lambda r: r["day"])
+    chart = bar_line_chart(
+        "chart-events-daily",
+        [r["day"].isoformat() for r in days],
+        (ctx.t("chart.events"), [int(r["events"]) for r in days]),
+        (ctx.t("chart.sessions"), [int(r["sessions"]) for r in days]),
+        x_title=ctx.t("chart.day"),
+    )
+    intro = ctx.t("section.events_daily.intro")
+    return Section(
+        key, title, "chart.html.j2", {"intro": intro, "empty": not days}, charts=(chart,)
+    )
+
+
+#: Stages in journey order for display (the matching order of DEFAULT_STAGES differs).
+JOURNEY_ORDER = ("visit", "signup", "setup", "use", "billing", "renewal", "help")
+
+
+def _stage_order(stages: set[str]) -> list[str]:
+    ordered = [*JOURNEY_ORDER, *DEFAULT_STAGES, OTHER_STAGE]
+    known = [s for s in dict.fromkeys(ordered) if s in stages]
+    return known + sorted(stages - set(known))
+
+
+def stage_daily_section(ctx: ReportContext) -> Section:
+    """Sessions per journey stage per day (from ``result_stage_daily``), and totals per stage."""
+    key, title = "stage-daily", ctx.t("section.stage_daily.title")
+    result = ctx.result("result_stage_daily")
+    if result is None:
+        return Section(key, title, "stage_daily.html.j2", {"missing": True})
+    rows = sorted(result.to_pylist(), key=lambda r: (r["day"], r["stage"]))
+    order = _stage_order({r["stage"] for r in rows})
+    series: dict[str, tuple[list[str], list[float]]] = {}
+    totals = []
+    for stage in order:
+        of_stage = [r for r in rows if r["stage"] == stage]
+        name = ctx.label(f"stage.{stage}", stage)
+        series[name] = ([r["day"].isoformat() for r in of_stage], [r["sessions"] for r in of_stage])
+        totals.append(
+            {
+                "stage": name,
+                "sessions": sum(int(r["sessions"]) for r in of_stage),
+                "visitors": sum(int(r["visitors"]) for r in of_stage),
+                "events": sum(int(r["events"]) for r in of_stage),
+            }
+        )
+    chart = lines_chart(
+        "chart-stage-daily", series, x_title=ctx.t("chart.day"), y_title=ctx.t("chart.sessions")
+    )
+    intro = ctx.t("section.stage_daily.intro", gap=SESSION_GAP_MINUTES)
+    data = {"intro": intro, "totals": totals, "empty": not rows}
+    return Section(key, title, "stage_daily.html.j2", data, charts=(chart,))
+
+
+def quarantine_section(ctx: ReportContext) -> Section:
+    """Quarantined rows by file, table and kind of reason."""
+    groups = ctx.overview["quarantine"]
+    data = {"groups": groups, "total": sum(g["rows"] for g in groups)}
+    return Section("quarantine", ctx.t("section.quarantine.title"), "quarantine.html.j2", data)
+
+
+def _balanced(row: Mapping[str, Any]) -> bool:
+    parts = [row.get(k) for k in ("rows_in", "rows_loaded", "rows_duplicate", "rows_quarantined")]
+    if any(p is None for p in parts):
+        return False
+    rows_in, loaded, duplicate, quarantined = (int(p) for p in parts)  # type: ignore[arg-type]
+    return rows_in == loaded + duplicate + quarantined
+
+
+def ingest_log_section(ctx: ReportContext) -> Section:
+    """One row per ingested file, with its row balance."""
+    entries = [{**row, "balanced": _balanced(row)} for row in ctx.overview["ingest_log"]]
+    return Section(
+        "ingest-log", ctx.t("section.ingest_log.title"), "ingest_log.html.j2", {"log": entries}
+    )
+
+
+#: The sections of the report, in order.
+SECTIONS: tuple[SectionBuilder, ...] = (
+    overview_section,
+    events_daily_section,
+    stage_daily_section,
+    quarantine_section,
+    ingest_log_section,
+)

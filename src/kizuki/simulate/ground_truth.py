@@ -1,0 +1,159 @@
+"""The ground truth of a simulation: what was planted, so analyses can be checked against it.
+
+``problems.json`` lists each problem's affected, contacted, silent and churned customers;
+``intents.json`` the true self-service success per intent; ``customers.csv`` who churned and
+which problems hit them; ``malformed.json`` the defects planted in every file (so ingest counts
+can be checked exactly); ``pii.json`` the personal data written into ticket texts.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kizuki.simulate.clock import Clock, iso_jst
+from kizuki.simulate.config import SimConfig
+from kizuki.simulate.defects import WriteStats
+from kizuki.simulate.population import Population
+from kizuki.simulate.specs import SelfServiceAttempts
+from kizuki.simulate.support import Tickets
+
+__all__ = ["ProblemTruth", "problem_truth", "write_ground_truth"]
+
+
+@dataclass
+class ProblemTruth:
+    """Customer indices (0-based entities) of one planted problem."""
+
+    affected: NDArray[np.int64]
+    contacted: NDArray[np.int64]
+    silent: NDArray[np.int64]
+    churned: NDArray[np.int64]
+    eligible: int
+
+
+def problem_truth(
+    cfg: SimConfig,
+    pop: Population,
+    clock: Clock,
+    tickets: Tickets,
+    hit_ent: list[NDArray[np.int64]],
+    hit_ts: list[NDArray[np.int64]],
+    eligible: list[int],
+) -> list[ProblemTruth]:
+    """Affected = hit; contacted = opened a ticket about the problem's intent after the hit."""
+    names = [i.name for i in cfg.intents]
+    churned = pop.churn_us < clock.end_us
+    out = []
+    for p_i, prob in enumerate(cfg.problems):
+        ent, ts = hit_ent[p_i], hit_ts[p_i]
+        intent = names.index(prob.intent)
+        mine = tickets.intent == intent
+        last = np.full(pop.n_customers, -1, dtype=np.int64)
+        np.maximum.at(last, tickets.ent[mine], tickets.opened_us[mine])
+        contacted = last[ent] >= ts
+        out.append(
+            ProblemTruth(
+                affected=np.sort(ent),
+                contacted=np.sort(ent[contacted]),
+                silent=np.sort(ent[~contacted]),
+                churned=np.sort(ent[churned[ent]]),
+                eligible=eligible[p_i],
+            )
+        )
+    return out
+
+
+def _ids(ent: NDArray[np.int64]) -> list[str]:
+    return [f"C{e + 1:07d}" for e in ent.tolist()]
+
+
+def write_ground_truth(
+    cfg: SimConfig,
+    pop: Population,
+    clock: Clock,
+    truths: list[ProblemTruth],
+    tickets: Tickets,
+    attempts: SelfServiceAttempts,
+    files: list[WriteStats],
+    pii: list[dict[str, object]],
+    out_dir: Path,
+) -> None:
+    """Write every ground-truth file into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    problems = []
+    for prob, t in zip(cfg.problems, truths, strict=True):
+        n_aff = int(t.affected.size)
+        problems.append(
+            {
+                "name": prob.name,
+                "stage": prob.stage,
+                "page_path": prob.page_path,
+                "intent": prob.intent,
+                "share_affected": prob.share_affected,
+                "contact_rate": prob.contact_rate,
+                "selfservice_success": prob.selfservice_success,
+                "churn_uplift_if_unresolved": prob.churn_uplift_if_unresolved,
+                "eligible_customers": t.eligible,
+                "n_affected": n_aff,
+                "n_contacted": int(t.contacted.size),
+                "n_silent": int(t.silent.size),
+                "n_churned": int(t.churned.size),
+                "observed_contact_rate": round(t.contacted.size / n_aff, 6) if n_aff else None,
+                "affected": _ids(t.affected),
+                "contacted": _ids(t.contacted),
+                "silent": _ids(t.silent),
+                "churned": _ids(t.churned),
+            }
+        )
+    _dump(out_dir / "problems.json", problems)
+
+    intents = {}
+    for i, it in enumerate(cfg.intents):
+        mine = attempts.intent == i
+        n_att = int(mine.sum())
+        n_ok = int((mine & attempts.success).sum())
+        intents[it.name] = {
+            "label_ja": it.label_ja,
+            "label_en": it.label_en,
+            "has_content": any(c.intent == it.name for c in cfg.content),
+            "configured_selfservice_success": it.selfservice_success,
+            "selfservice_attempts": n_att,
+            "selfservice_successes": n_ok,
+            "selfservice_success_rate": round(n_ok / n_att, 6) if n_att else None,
+            "chatbot_conversations": int((mine & attempts.chatbot).sum()),
+            "tickets": int((tickets.intent == i).sum()),
+            "tickets_labelled": int(((tickets.intent == i) & tickets.labelled).sum()),
+        }
+    _dump(out_dir / "intents.json", intents)
+
+    churned = pop.churn_us < clock.end_us
+    hit_names: list[list[str]] = [[] for _ in range(pop.n_customers)]
+    for prob, t in zip(cfg.problems, truths, strict=True):
+        for e in t.affected.tolist():
+            hit_names[e].append(prob.name)
+    stamps = iso_jst(np.where(churned, pop.churn_us, 0))
+    with (out_dir / "customers.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["customer_id", "churned", "churned_at", "problems"])
+        for e in range(pop.n_customers):
+            w.writerow(
+                [
+                    f"C{e + 1:07d}",
+                    int(churned[e]),
+                    stamps[e] if churned[e] else "",
+                    ";".join(hit_names[e]),
+                ]
+            )
+
+    _dump(out_dir / "malformed.json", {s.file: s.as_dict() for s in files})
+    _dump(out_dir / "pii.json", pii)
+
+
+def _dump(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

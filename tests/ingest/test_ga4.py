@@ -1,0 +1,182 @@
+"""GA4 export rows (Parquet and NDJSON) → events + searches, as docs/data-formats.md says."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kizuki.errors import IngestError
+from kizuki.ingest import ingest_files
+from kizuki.store import Store, open_store
+
+Query = Callable[[Store, str], list[tuple[Any, ...]]]
+T0 = 1_795_305_900_000_000  # 2026-11-22T00:05:00Z in microseconds
+
+
+def _rows(ga4_event: Callable[..., dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        ga4_event(
+            T0,
+            "page_view",
+            "u1.1",
+            user_id="cust-1",
+            params={
+                "ga_session_id": 1700,
+                "page_location": "https://shop.example.jp/help/login?utm=x#top",
+                "page_title": "ログインできない",
+                "page_referrer": "https://www.google.com/",
+                "engagement_time_msec": 1200,
+                "content_id": "faq-12",
+                "ratio": 0.5,
+            },
+        ),
+        ga4_event(
+            T0 + 1_000_000,
+            "view_search_results",
+            "u1.1",
+            params={
+                "ga_session_id": 1700,
+                "page_location": "https://shop.example.jp/search",
+                "search_term": "パスワード 090-1234-5678",
+                "results_count": 0,
+                "language": "ja",
+            },
+        ),
+        ga4_event(T0 + 2_000_000, "page_view", None, params={"ga_session_id": 1}),
+        ga4_event(None, "page_view", "u2.2"),
+        ga4_event(1_795_305_900, "page_view", "u2.2"),  # seconds, not micros
+        ga4_event(T0 + 3_000_000, None, "u2.2"),
+        ga4_event(T0, "page_view", "u1.1", user_id="cust-1"),  # same key as row 1
+    ]
+
+
+def _event_id(user: str, ts: int, name: str, seq: int = 1, index: int = 0) -> str:
+    return hashlib.md5(f"{user}|{ts}|{name}|{seq}|{index}".encode()).hexdigest()[:20]
+
+
+def _check(store: Store, query: Query, results: list[Any], first_quarantine_row: str) -> None:
+    (r,) = results
+    assert (r.rows_in, r.rows_loaded, r.rows_duplicate, r.rows_quarantined) == (8, 2, 1, 5)
+    assert r.derived == {"searches": 1}
+    assert "(+ 1 searches)" in r.summary()
+    events = query(
+        store,
+        "SELECT event_id, ts::VARCHAR, customer_id, anonymous_id, session_id, event_name, "
+        "page_path, page_title, referrer, device, properties FROM events ORDER BY ts",
+    )
+    assert events[0] == (
+        _event_id("u1.1", T0, "page_view"),
+        "2026-11-22 00:05:00+00",
+        "cust-1",
+        "u1.1",
+        "u1.1.1700",
+        "page_view",
+        "/help/login",
+        "ログインできない",
+        "https://www.google.com/",
+        "mobile",
+        events[0][10],
+    )
+    assert json.loads(events[0][10]) == {
+        "engagement_time_msec": 1200,
+        "content_id": "faq-12",
+        "ratio": 0.5,
+    }
+    assert events[1][6] == "/search"
+    assert "search_term" not in json.loads(events[1][10])  # the raw query stays out of events
+    assert query(
+        store,
+        "SELECT search_id, ts::VARCHAR, anonymous_id, session_id, query, language, results_count "
+        "FROM searches",
+    ) == [
+        (
+            _event_id("u1.1", T0 + 1_000_000, "view_search_results"),
+            "2026-11-22 00:05:01+00",
+            "u1.1",
+            "u1.1.1700",
+            "パスワード <PHONE>",
+            "ja",
+            0,
+        )
+    ]
+    reasons = query(store, "SELECT source_row, reason FROM quarantine ORDER BY source_row")
+    assert reasons == [
+        (3, first_quarantine_row),
+        (4, "user_pseudo_id is missing"),
+        (5, "event_timestamp is missing or not an integer"),
+        (6, "event_timestamp 1795305900 is not microseconds since the epoch between 2000 and 2100"),
+        (7, "event_name is missing"),
+    ]
+
+
+def test_ga4_parquet(
+    store: Store,
+    tmp_path: Path,
+    query: Query,
+    write_ga4_parquet: Callable[..., None],
+    ga4_row: Callable[..., dict[str, Any]],
+) -> None:
+    rows = _rows(ga4_row)
+    rows.insert(2, ga4_row(T0 + 5, "page_view", ""))  # an empty id is missing too
+    f = tmp_path / "events.parquet"
+    write_ga4_parquet(f, rows)
+    results = ingest_files(store, "ga4", [f], batch_rows=3)
+    _check(store, query, results, "user_pseudo_id is missing")
+    raw = query(store, "SELECT raw FROM quarantine WHERE source_row = 6")[0][0]
+    assert json.loads(raw)["event_timestamp"] == 1_795_305_900
+
+
+def test_ga4_ndjson_with_string_int64s_and_malformed_lines(
+    store: Store,
+    tmp_path: Path,
+    query: Query,
+    write_ga4_ndjson: Callable[..., None],
+    ga4_row: Callable[..., dict[str, Any]],
+) -> None:
+    rows: list[Any] = _rows(ga4_row)
+    rows.insert(
+        2,
+        '{"event_timestamp": "17953059',
+    )
+    f = tmp_path / "events.jsonl"
+    write_ga4_ndjson(f, rows)
+    assert '"event_timestamp": "1795305900000000"' in f.read_text(encoding="utf-8")
+    results = ingest_files(store, "ga4", [f], batch_rows=2)
+    _check(store, query, results, "line is not valid JSON")
+    assert query(store, "SELECT raw FROM quarantine WHERE source_row = 3") == [
+        ('{"event_timestamp": "17953059',)
+    ]
+
+
+def test_parquet_and_ndjson_give_the_same_events(
+    tmp_path: Path,
+    query: Query,
+    write_ga4_parquet: Callable[..., None],
+    write_ga4_ndjson: Callable[..., None],
+    ga4_row: Callable[..., dict[str, Any]],
+) -> None:
+    rows = _rows(ga4_row)
+    write_ga4_parquet(tmp_path / "e.parquet", rows)
+    write_ga4_ndjson(tmp_path / "e.jsonl", rows)
+    got = []
+    for name in ("e.parquet", "e.jsonl"):
+        s = open_store("duckdb://")
+        ingest_files(s, "ga4", [tmp_path / name])
+        got.append(query(s, "SELECT * EXCLUDE (batch_id, ts) FROM events ORDER BY event_id"))
+        s.close()
+    assert got[0] == got[1]
+
+
+def test_a_parquet_file_that_is_not_ga4_is_refused(store: Store, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    f = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"a": [1]}), f)
+    with pytest.raises(IngestError, match=r"not a GA4 export.*event_timestamp.*columns found: a"):
+        ingest_files(store, "ga4", [f])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +43,13 @@ StoreOpt = Annotated[
 ]
 DEFAULT_STORE = "duckdb://kizuki.duckdb"
 T = TypeVar("T")
+
+
+class GA4Format(str, Enum):
+    """File formats of a GA4 BigQuery export."""
+
+    parquet = "parquet"
+    jsonl = "jsonl"
 
 
 @contextmanager
@@ -103,13 +111,18 @@ def simulate(
     customers: Annotated[int | None, typer.Option(help="Number of customers.")] = None,
     days: Annotated[int | None, typer.Option(help="Days of history.")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same bytes).")] = None,
+    ga4_format: Annotated[
+        GA4Format, typer.Option(help="GA4 export file format: parquet or jsonl (NDJSON).")
+    ] = GA4Format.parquet,
 ) -> None:
     """Simulate the demo company: canonical files, GA4 and Zendesk exports, and ground truth."""
     from kizuki.simulate import load_config, simulate_company
 
     cfg = _run(lambda: load_config(config, customers=customers, days=days, seed=seed))
     with rich_progress() as progress:
-        result = _run(lambda: simulate_company(cfg, out_dir, progress=progress))
+        result = _run(
+            lambda: simulate_company(cfg, out_dir, progress=progress, ga4_format=ga4_format.value)
+        )
     out.print(result.summary())
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "Connector",
     "Derived",
     "Resume",
+    "Scan",
     "line_chunks",
     "packed_raw",
     "split_for_threads",
@@ -44,11 +45,20 @@ class Resume:
     offset: int | None = None
 
 
+@dataclass(frozen=True)
+class Scan:
+    """Rows DuckDB reads itself (no Arrow round trip): ``sql`` selects ``_row`` and columns."""
+
+    sql: str
+    schema: pa.Schema
+    num_rows: int
+
+
 @dataclass
 class Chunk:
     """Rows read from the file: ``data`` has ``_row``; ``rejects`` never became rows."""
 
-    data: pa.Table
+    data: pa.Table | Scan
     last_row: int
     offset: int | None = None
     rejects: list[Reject] = field(default_factory=list)

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from kizuki.errors import IngestError
-from kizuki.ingest.connector import STAGE, Chunk, Connector, Resume
+from kizuki.ingest.connector import STAGE, Chunk, Connector, Resume, Scan
 from kizuki.ingest.lines import Reject
 from kizuki.ingest.result import IngestResult
 from kizuki.ingest.validate import ident, sql_literal
@@ -140,31 +140,34 @@ class _Run:
     # -- one chunk ----------------------------------------------------------------------------
     def stage(self, chunk: Chunk) -> pa.Table:
         """Validate ``chunk`` into the stage table; return its rejected rows (row, raw, reason)."""
-        self.con.register("_kz_src", chunk.data)
+        data = chunk.data
+        if isinstance(data, Scan):
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW _kz_src AS {data.sql}")
+        else:
+            self.con.register("_kz_src", data)
         try:
-            sql = self.c.stage_sql("_kz_src", chunk.data.schema)
+            sql = self.c.stage_sql("_kz_src", data.schema)
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {sql}")
-        finally:
-            self.con.unregister("_kz_src")
-        bad = self.con.execute(
-            f"SELECT _row, _reason FROM {STAGE} WHERE _reason IS NOT NULL ORDER BY _row"
-        ).to_arrow_table()
-        if bad.num_rows == 0:
-            return bad.append_column("_raw", pa.array([], pa.string()))
-        # Only rejected rows need their raw text: take them from the chunk, then render.
-        rows = chunk.data.column("_row").to_numpy()
-        where = np.searchsorted(rows, bad.column("_row").to_numpy())
-        picked = chunk.data.take(pa.array(where, pa.int64()))
-        self.con.register("_kz_bad_src", picked)
-        try:
-            raw = self.c.raw_sql(chunk.data.schema)
+            bad = self.con.execute(
+                f"SELECT _row, _reason FROM {STAGE} WHERE _reason IS NOT NULL ORDER BY _row"
+            ).to_arrow_table()
+            if bad.num_rows == 0:
+                return bad.append_column("_raw", pa.array([], pa.string()))
+            # Only rejected rows need their raw text: take them from the chunk, then render.
+            raw = self.c.raw_sql(data.schema)
             texts = (
-                self.con.execute(f"SELECT ({raw})::VARCHAR FROM _kz_bad_src ORDER BY _row")
+                self.con.execute(
+                    f"SELECT ({raw})::VARCHAR FROM _kz_src WHERE _row IN "
+                    f"(SELECT _row FROM {STAGE} WHERE _reason IS NOT NULL) ORDER BY _row"
+                )
                 .to_arrow_table()
                 .column(0)
             )
         finally:
-            self.con.unregister("_kz_bad_src")
+            if isinstance(data, Scan):
+                self.con.execute("DROP VIEW IF EXISTS _kz_src")
+            else:
+                self.con.unregister("_kz_src")
         return bad.append_column("_raw", texts)
 
     def commit(

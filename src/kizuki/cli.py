@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 

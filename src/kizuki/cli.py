@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -45,7 +45,7 @@ DEFAULT_STORE = "duckdb://kizuki.duckdb"
 T = TypeVar("T")
 
 
-class GA4Format(str, Enum):
+class GA4Format(StrEnum):
     """File formats of a GA4 BigQuery export."""
 
     parquet = "parquet"

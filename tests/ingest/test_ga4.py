@@ -180,3 +180,70 @@ def test_a_parquet_file_that_is_not_ga4_is_refused(store: Store, tmp_path: Path)
     pq.write_table(pa.table({"a": [1]}), f)
     with pytest.raises(IngestError, match=r"not a GA4 export.*event_timestamp.*columns found: a"):
         ingest_files(store, "ga4", [f])
+
+
+@pytest.mark.parametrize(
+    ("location", "path"),
+    [
+        ("https://shop.example.jp/help/login?utm=x#top", "/help/login"),
+        ("https://shop.example.jp?next=/a/b", "/"),
+        ("https://shop.example.jp/#/frag", "/"),
+        ("http://shop.example.jp", "/"),
+        ("https://", "/"),
+        ("https://例え.jp/ヘルプ/ログイン?q=1", "/ヘルプ/ログイン"),
+        ("HTTPS://shop.example.jp/p", "/p"),
+        ("ftp://files.example.jp/a/b#c", "/a/b"),
+        ("/relative/path?x#y", "/relative/path"),
+        ("http:/not-a-url", "http:/not-a-url"),
+        ("mailto:help@example.jp", "mailto:help@example.jp"),
+        ("", "/"),
+        ("?only=query", "/"),
+    ],
+)
+def test_page_path_is_the_path_of_page_location(
+    store: Store,
+    tmp_path: Path,
+    query: Query,
+    write_ga4_parquet: Callable[..., None],
+    ga4_row: Callable[..., dict[str, Any]],
+    location: str,
+    path: str,
+) -> None:
+    f = tmp_path / "events.parquet"
+    write_ga4_parquet(f, [ga4_row(T0, "page_view", params={"page_location": location})])
+    ingest_files(store, "ga4", [f])
+    assert query(store, "SELECT page_path FROM events") == [(path,)]
+
+
+def test_parquet_chunks_are_whole_row_groups_and_resume_after_one(
+    store: Store,
+    tmp_path: Path,
+    query: Query,
+    write_ga4_parquet: Callable[..., None],
+    ga4_row: Callable[..., dict[str, Any]],
+) -> None:
+    import pyarrow.parquet as pq
+
+    from kizuki.ingest import tabular
+    from kizuki.ingest.connector import Resume
+    from kizuki.ingest.ga4 import GA4Connector
+
+    rows = [ga4_row(T0 + i, "page_view", f"u{i % 7}.1", seq=i) for i in range(50)]
+    rows[31] = ga4_row(None, "page_view", "u1.1", seq=31)  # quarantined
+    rows[44] = rows[3]  # a duplicate of a row in an earlier chunk
+    f = tmp_path / "events.parquet"
+    write_ga4_parquet(f, rows)
+    pq.write_table(pq.read_table(f), f, row_group_size=10)
+    saved = tabular.PARQUET_CHUNK_ROWS
+    tabular.PARQUET_CHUNK_ROWS = 1
+    try:
+        connector = GA4Connector(f, batch_rows=25)
+        assert [c.last_row for c in connector.chunks(Resume())] == [20, 40, 50]
+        assert [c.last_row for c in connector.chunks(Resume(20))] == [40, 50]
+        (r,) = ingest_files(store, "ga4", [f], batch_rows=25)
+    finally:
+        tabular.PARQUET_CHUNK_ROWS = saved
+    assert (r.rows_in, r.rows_loaded, r.rows_duplicate, r.rows_quarantined) == (50, 48, 1, 1)
+    assert query(store, "SELECT source_row, reason FROM quarantine") == [
+        (32, "event_timestamp is missing or not an integer")
+    ]

@@ -266,8 +266,42 @@ def test_jsonl_lines_that_are_not_utf8_are_quarantined(
 def test_connection_settings_are_restored(store: Store, tmp_path: Path) -> None:
     con = store.duckdb
     con.execute("SET memory_limit = '3GiB'")
-    settings = "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')"
+    settings = (
+        "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order'), "
+        "current_setting('enable_progress_bar')"
+    )
     before = con.execute(settings).fetchone()
     f = _csv(tmp_path / "customers.csv", "customer_id,created_at\nc1,2026-01-01\n")
     ingest_files(store, "csv", [f])
     assert con.execute(settings).fetchone() == before
+
+
+def test_jsonl_blocks_are_joined_into_chunks_of_batch_rows(
+    store: Store, tmp_path: Path, query: Query, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kizuki.ingest import lines
+    from kizuki.ingest.connector import Resume, line_chunks
+
+    f = tmp_path / "mentions.jsonl"
+    f.write_text(
+        "".join(
+            f'{{"mention_id": "m{i}", "ts": "2026-11-22", "text": "声 {i}"}}\n'
+            if i != 13
+            else "{not json\n"
+            for i in range(40)
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(lines, "BLOCK_BYTES", 200)  # a few lines per block
+    blocks = list(lines.iter_line_chunks(f, max_rows=15))
+    chunks = list(line_chunks(f, 15, Resume()))
+    sizes = [c.data.num_rows for c in chunks]
+    assert len(blocks) >= 10 and len(chunks) == 3 and sum(sizes) == 40 and max(sizes) <= 15
+    rows = [r for c in chunks for r in c.data.column("_row").to_pylist()]
+    assert rows == list(range(1, 41)) and chunks[-1].last_row == 40
+    first = chunks[0]
+    resumed = list(line_chunks(f, 15, Resume(first.last_row, first.offset)))
+    assert [r for c in resumed for r in c.data.column("_row").to_pylist()] == rows[sizes[0] :]
+    (r,) = ingest_files(store, "jsonl", [f], batch_rows=15)
+    assert (r.rows_in, r.rows_loaded, r.rows_quarantined) == (40, 39, 1)
+    assert query(store, "SELECT source_row FROM quarantine") == [(14,)]

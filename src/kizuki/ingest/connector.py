@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pyarrow as pa
 
-from kizuki.ingest.lines import Reject, iter_line_chunks
+from kizuki.ingest.lines import LineChunk, Reject, iter_line_chunks
 from kizuki.ingest.validate import ident
 
 __all__ = [
@@ -47,11 +48,37 @@ class Resume:
 
 @dataclass(frozen=True)
 class Scan:
-    """Rows DuckDB reads itself (no Arrow round trip): ``sql`` selects ``_row`` and columns."""
+    """Rows ``start <= file_row_number < end`` of ``relation``, which DuckDB reads itself.
 
-    sql: str
+    ``relation`` is a table function call with a ``file_row_number`` column (e.g.
+    ``read_parquet(..., file_row_number = true)``); the rows carry ``_row = file_row_number + 1``.
+    No Arrow round trip, and a row-number filter lets the reader skip whole row groups.
+    """
+
+    relation: str
     schema: pa.Schema
-    num_rows: int
+    start: int
+    end: int
+
+    @property
+    def num_rows(self) -> int:
+        return self.end - self.start
+
+    @property
+    def sql(self) -> str:
+        """The chunk's rows."""
+        return self._select(f"file_row_number >= {self.start} AND file_row_number < {self.end}")
+
+    def rows_sql(self, rows: list[int]) -> str:
+        """The chunk's rows numbered ``rows`` (``_row`` values): a filter the reader applies."""
+        listed = ", ".join(str(int(r) - 1) for r in rows) or "NULL"
+        return self._select(f"file_row_number IN ({listed})")
+
+    def _select(self, where: str) -> str:
+        return (
+            f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row "
+            f"FROM {self.relation} WHERE {where}"
+        )
 
 
 @dataclass
@@ -96,13 +123,38 @@ class Connector(Protocol):
         ...
 
 
+#: a chunk of lines holds at most about this many bytes of text (besides ``batch_rows``)
+LINE_CHUNK_BYTES = 128 << 20
+
+
 def line_chunks(path: Path, batch_rows: int, resume: Resume) -> Iterator[Chunk]:
-    """Chunks of ``{_row, _line}`` from a newline-delimited file, resuming at a byte offset."""
+    """Chunks of ``{_row, _line}`` from a newline-delimited file, resuming at a byte offset.
+
+    The reader's blocks are joined up to ``batch_rows`` lines or about ``LINE_CHUNK_BYTES``
+    of text, whichever comes first: a chunk per 16 MiB block would mean many small
+    transactions, each scanned by a single thread.
+    """
+    pending: list[LineChunk] = []
+    rows = size = 0
     for lc in iter_line_chunks(
         path, max_rows=batch_rows, start_offset=resume.offset or 0, start_line=resume.last_row
     ):
-        data = pa.table({"_row": pa.array(lc.rows, pa.int64()), "_line": lc.lines})
-        yield Chunk(split_for_threads(data), lc.last_row, lc.end_offset, lc.rejects)
+        if pending and (rows + len(lc.rows) > batch_rows or size >= LINE_CHUNK_BYTES):
+            yield _line_chunk(pending)
+            pending, rows, size = [], 0, 0
+        pending.append(lc)
+        rows += len(lc.rows)
+        size += lc.lines.nbytes
+    if pending:
+        yield _line_chunk(pending)
+
+
+def _line_chunk(parts: list[LineChunk]) -> Chunk:
+    lines = pa.concat_arrays([p.lines for p in parts]) if len(parts) > 1 else parts[0].lines
+    rows = np.concatenate([p.rows for p in parts])
+    data = pa.table({"_row": pa.array(rows, pa.int64()), "_line": lines})
+    rejects = [r for p in parts for r in p.rejects]
+    return Chunk(split_for_threads(data), parts[-1].last_row, parts[-1].end_offset, rejects)
 
 
 def split_for_threads(table: pa.Table, rows: int = 16_384) -> pa.Table:

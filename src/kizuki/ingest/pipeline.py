@@ -8,6 +8,11 @@ started again resumes after the last committed chunk (the batch id is derived fr
 target table and file checksum, so it is the same batch) and ends with exactly the tables an
 uninterrupted run would have written. A file whose batch is already in ``ingest_log`` is
 skipped without writing anything.
+
+Each chunk is validated once into a temporary stage table. Duplicates are found with plain
+anti joins on the key: against the target table (DuckDB builds its hash table on the chunk and
+scans the table's key column, within the chunk's ``prune_column`` range), and against the few
+later rows of keys repeated within the chunk (found by grouping the key column alone).
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
 from kizuki.errors import IngestError
@@ -34,6 +38,10 @@ from kizuki.schema import TABLES
 __all__ = ["PROGRESS_TABLE", "file_checksum", "run_ingest"]
 
 PROGRESS_TABLE = "ingest_progress"
+#: the temporary table of a chunk's rows whose key an earlier row of the chunk has
+_LATER = "_kz_later"
+#: rejected rows of a scanned chunk up to this many are read back by a listed row filter
+_LISTED_ROWS = 20_000
 #: DuckDB's memory limit while ingesting (restored afterwards)
 INGEST_MEMORY_LIMIT = "1GiB"
 
@@ -155,11 +163,16 @@ class _Run:
                 return bad.append_column("_raw", pa.array([], pa.string()))
             # Only rejected rows need their raw text: take them from the chunk, then render.
             raw = self.c.raw_sql(data.schema)
-            texts = (
-                self.con.execute(
-                    f"SELECT ({raw})::VARCHAR FROM _kz_src WHERE _row IN "
-                    f"(SELECT _row FROM {STAGE} WHERE _reason IS NOT NULL) ORDER BY _row"
+            rows = bad.column("_row").to_pylist()
+            if isinstance(data, Scan) and len(rows) <= _LISTED_ROWS:
+                picked = data.rows_sql(rows)  # the reader skips every other row
+            else:
+                picked = (
+                    f"SELECT * FROM _kz_src WHERE _row IN "
+                    f"(SELECT _row FROM {STAGE} WHERE _reason IS NOT NULL)"
                 )
+            texts = (
+                self.con.execute(f"SELECT ({raw})::VARCHAR FROM ({picked}) ORDER BY _row")
                 .to_arrow_table()
                 .column(0)
             )
@@ -272,17 +285,22 @@ class _Run:
         tdef = TABLES[table]
         key = ident(tdef.key)
         cols = [ident(c) for c in tdef.column_names]
-        # Keep the first row (by file row) of each key; the window is only needed, and only
-        # paid for, when the chunk repeats a key.
-        repeats = self.con.execute(
-            f"SELECT count({key}) - count(DISTINCT {key}) FROM ({select}) s"
-        ).fetchone()[0]
-        first = f" QUALIFY row_number() OVER (PARTITION BY s.{key} ORDER BY s._row) = 1"
+        # Of a key repeated within the chunk only its first row (by file row) is new: the few
+        # later rows are found by grouping the key column alone (no window over whole rows).
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_LATER} AS SELECT s._row FROM ({select}) s JOIN "
+            f"(SELECT {key} AS k, min(_row) AS first FROM ({select}) s WHERE {key} IS NOT NULL "
+            f"GROUP BY {key} HAVING count(*) > 1) r ON r.k = s.{key} WHERE s._row <> r.first"
+        )
+        later = self.con.execute(f"SELECT count(*) FROM {_LATER}").fetchone()[0]
+        # Plain anti joins on equality: a correlated NOT EXISTS would be planned as a "delim"
+        # join that copies and groups every column of the chunk.
         new = (
             f"SELECT {', '.join(cols)}, {sql_literal(self.batch_id)} AS batch_id "
-            f"FROM ({select}) s WHERE s.{key} IS NOT NULL AND NOT EXISTS "
-            f"(SELECT 1 FROM {ident(table)} t WHERE t.{key} = s.{key}{where})"
-            f"{first if repeats else ''}"
+            f"FROM ({select}) s ANTI JOIN (SELECT t.{key} FROM {ident(table)} t "
+            f"WHERE t.{key} IS NOT NULL{where}) t ON t.{key} = s.{key}"
+            f"{f' ANTI JOIN {_LATER} l ON l._row = s._row' if later else ''} "
+            f"WHERE s.{key} IS NOT NULL"
         )
         target = f"INSERT INTO {ident(table)} ({', '.join(cols)}, batch_id) "
         redacted = [c.name for c in tdef.columns if c.redact]
@@ -369,10 +387,13 @@ def run_ingest(
     progress(step, totals.rows_in, connector.total_rows)
     # Row order within a chunk does not matter (rows carry their file row number), and letting
     # DuckDB insert out of order lets it use every thread; the setting is restored afterwards.
-    order, limit = con.execute(
-        "SELECT current_setting('preserve_insertion_order'), current_setting('memory_limit')"
+    order, limit, bar = con.execute(
+        "SELECT current_setting('preserve_insertion_order'), current_setting('memory_limit'), "
+        "current_setting('enable_progress_bar')"
     ).fetchone()
     con.execute("SET preserve_insertion_order = false")
+    # Progress goes to ``progress``; DuckDB's own bar would print to stdout for long chunks.
+    con.execute("SET enable_progress_bar = false")
     # DuckDB otherwise keeps the blocks it wrote cached up to 80% of RAM, so the process would
     # grow with the file; a chunk needs far less than this (larger work spills to disk).
     con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
@@ -387,8 +408,10 @@ def run_ingest(
             run.commit(None, None, totals, started_at, last=True)
     finally:
         con.execute(f"SET preserve_insertion_order = {'true' if order else 'false'}")
+        con.execute(f"SET enable_progress_bar = {'true' if bar else 'false'}")
         _restore_memory_limit(con, limit)
         con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        con.execute(f"DROP TABLE IF EXISTS {_LATER}")
     return IngestResult(
         batch_id,
         connector.source,

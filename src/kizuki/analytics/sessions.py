@@ -7,8 +7,9 @@ no events are pulled into Python. The same definitions give the same numbers on 
 A *visitor* is ``coalesce(customer_id, anonymous_id)``. A visitor's events, ordered by
 ``(ts, event_id)``, start a new *session* at their first event and whenever the time since the
 previous event is more than ``gap_minutes`` (a gap of exactly ``gap_minutes`` continues the
-session). Source session ids (GA4's ``ga_session_id``) are not used, so sessions mean the same
-thing whatever the source.
+session). By default source session ids (GA4's ``ga_session_id``) are not used, so sessions mean
+the same thing whatever the source; ``use_session_id=True`` also starts a session where the
+source's ``session_id`` changes between two events that both have one.
 """
 
 from __future__ import annotations
@@ -55,7 +56,13 @@ def _check_gap(gap_minutes: int) -> None:
         )
 
 
-def sessionize(events: ir.Table, gap_minutes: int = 30) -> ir.Table:
+def sessionize(
+    events: ir.Table,
+    gap_minutes: int = 30,
+    *,
+    use_session_id: bool = False,
+    running_counts: Sequence[str] = (),
+) -> ir.Table:
     """Number each visitor's sessions.
 
     Parameters
@@ -64,6 +71,13 @@ def sessionize(events: ir.Table, gap_minutes: int = 30) -> ir.Table:
         A table with at least ``event_id``, ``ts``, ``customer_id`` and ``anonymous_id``.
     gap_minutes
         Inactivity, in minutes, after which the next event starts a new session.
+    use_session_id
+        Also start a new session where ``session_id`` differs from the previous event's (both
+        not NULL); the table then needs a ``session_id`` column.
+    running_counts
+        Boolean columns to count as the visitor goes: each ``name`` adds ``name_seq``, the
+        visitor's rows so far (this one included) where it is true. Computed in the same window
+        pass as ``session_no``, so it costs next to nothing.
 
     Returns
     -------
@@ -88,11 +102,16 @@ def sessionize(events: ir.Table, gap_minutes: int = 30) -> ir.Table:
     starts = previous_ts.isnull() | (
         with_visitor.ts > previous_ts + ibis.interval(minutes=gap_minutes)
     )
+    if use_session_id:
+        previous_id = with_visitor.session_id.lag().over(by_visitor)
+        changed = (with_visitor.session_id != previous_id).fill_null(False)
+        starts = starts | changed
     flagged = with_visitor.mutate(_starts_session=starts.cast("int64"))
     running = ibis.cumulative_window(
         group_by=flagged.visitor_id, order_by=[flagged.ts, flagged.event_id]
     )
-    numbered = flagged.mutate(session_no=flagged._starts_session.sum().over(running))
+    counts = {f"{c}_seq": flagged[c].cast("int64").sum().over(running) for c in running_counts}
+    numbered = flagged.mutate(session_no=flagged._starts_session.sum().over(running), **counts)
     return numbered.mutate(
         session_key=numbered.visitor_id.concat(":", numbered.session_no.cast("string"))
     ).drop("_starts_session")

@@ -1,0 +1,167 @@
+"""The units the silent-customer estimator counts: sessions, the page they ended on, their signals.
+
+Everything here is an Ibis expression that runs inside the store's engine (DuckDB, Spark); only
+the small per-customer pattern table (:func:`unit_patterns`) and the contacts that follow a
+unit (:func:`unit_contacts`) come back to Python.
+
+A *unit* is a session with at least one page view of a non-help page; its page is the last such
+page (the page the visitor was on when they left or turned to help). The unit's indicators are
+the signals of the session *at that page* (help signals count for the session's page whatever
+page they were recorded on), each reduced to one category:
+
+- ``error_kind``: the error's detail (its message, when the signals table has a ``detail``
+  column), else ``"error"``; ``""`` when there was none;
+- ``loop``: whether the page looped;
+- ``help_kind``: the intent of the help the visitor looked for, else the help signal's name;
+  ``""`` when there was none.
+
+Sessions on a page during a recorded incident that names the page are left out: their errors
+belong to the incident, not to the page's standing problem.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+import ibis
+import ibis.expr.types as ir
+
+from kizuki.analytics.sessions import sessionize
+
+__all__ = [
+    "ERROR_SIGNALS",
+    "HELP_SIGNALS",
+    "LOOP_SIGNALS",
+    "incident_windows",
+    "session_units",
+    "unit_contacts",
+    "unit_patterns",
+]
+
+ERROR_SIGNALS: tuple[str, ...] = ("error", "rage_click")
+LOOP_SIGNALS: tuple[str, ...] = ("loop",)
+HELP_SIGNALS: tuple[str, ...] = (
+    "zero_result_search",
+    "search_reformulation",
+    "repeated_help_views",
+    "help_exit",
+    "help_search",
+    "chatbot",
+)
+
+
+def incident_windows(incidents: ir.Table) -> list[tuple[str, datetime, datetime | None]]:
+    """``(page prefix, started_at, ended_at)`` of every page an incident names (small table)."""
+    rows = incidents.select("started_at", "ended_at", "affected").to_pyarrow().to_pylist()
+    out: list[tuple[str, datetime, datetime | None]] = []
+    for row in rows:
+        try:
+            affected = json.loads(row["affected"] or "{}")
+        except json.JSONDecodeError:
+            continue
+        pages = affected.get("pages", []) if isinstance(affected, dict) else []
+        for page in pages:
+            if isinstance(page, str) and page:
+                out.append((page, row["started_at"], row["ended_at"]))
+    return out
+
+
+def session_units(
+    events: ir.Table,
+    signals: ir.Table,
+    *,
+    incidents: Sequence[tuple[str, datetime, datetime | None]] = (),
+    help_prefixes: Sequence[str] = ("/help",),
+    page_events: Sequence[str] = ("page_view",),
+    gap_minutes: int = 30,
+    use_session_id: bool = False,
+    incident_margin_minutes: int = 60,
+) -> ir.Table:
+    """One row per unit: ``session_key, customer_id, started_at, page_path, error_kind, loop,
+    help_kind``.
+
+    ``signals`` needs ``session_key, signal, page_path, intent`` (and may have ``detail``);
+    its session keys must come from :func:`kizuki.analytics.sessions.sessionize` with the same
+    ``gap_minutes`` and ``use_session_id``.
+    """
+    s = sessionize(events, gap_minutes, use_session_id=use_session_id)
+    is_help = ibis.literal(False)
+    for prefix in help_prefixes:
+        is_help = is_help | s.page_path.startswith(prefix)
+    pages = s.filter(s.event_name.isin(list(page_events)) & s.page_path.notnull() & ~is_help)
+    exits = pages.group_by(_key=pages.session_key).aggregate(
+        page_path=pages.page_path.argmax(pages.ts)
+    )
+    sess = s.group_by(_skey=s.session_key).aggregate(
+        customer_id=s.customer_id.max(), started_at=s.ts.min()
+    )
+    units = sess.join(exits, sess._skey == exits._key).select(
+        session_key=sess._skey,
+        customer_id=sess.customer_id,
+        started_at=sess.started_at,
+        page_path=exits.page_path,
+    )
+    for page, start, end in incidents:
+        lo = ibis.literal(start) - ibis.interval(minutes=incident_margin_minutes)
+        during = units.page_path.startswith(page) & (units.started_at >= lo)
+        if end is not None:
+            during = during & (units.started_at <= ibis.literal(end))
+        units = units.filter(~during)
+
+    detail = signals.detail if "detail" in signals.columns else ibis.null("string")
+    sig = signals.select(
+        _key=signals.session_key,
+        _page=signals.page_path,
+        _signal=signals.signal,
+        _intent=signals.intent,
+        _detail=detail,
+    )
+    unit_keys = units.select(_ukey=units.session_key, _upage=units.page_path)
+    joined = sig.inner_join(unit_keys, sig._key == unit_keys._ukey)
+    at_page = joined._page == joined._upage
+    is_error = joined._signal.isin(list(ERROR_SIGNALS)) & at_page
+    is_loop = joined._signal.isin(list(LOOP_SIGNALS)) & at_page
+    is_help_sig = joined._signal.isin(list(HELP_SIGNALS))
+    per = joined.group_by(_k=joined._ukey).aggregate(
+        _err_detail=joined._detail.max(where=is_error),
+        _err_any=is_error.any(),
+        _loop=is_loop.any(),
+        _help_intent=joined._intent.max(where=is_help_sig),
+        _help_signal=joined._signal.max(where=is_help_sig),
+    )
+    out = units.left_join(per, units.session_key == per._k)
+    return out.select(
+        session_key=out.session_key,
+        customer_id=out.customer_id,
+        started_at=out.started_at,
+        page_path=out.page_path,
+        error_kind=ibis.cases(
+            (out._err_any.fill_null(False), ibis.coalesce(out._err_detail, ibis.literal("error"))),
+            else_=ibis.literal(""),
+        ),
+        loop=out._loop.fill_null(False),
+        help_kind=ibis.coalesce(out._help_intent, out._help_signal, ibis.literal("")),
+    )
+
+
+def unit_patterns(units: ir.Table) -> ir.Table:
+    """Units per ``(customer_id, page_path, error_kind, loop, help_kind)``: column ``units``."""
+    return units.group_by(
+        ["customer_id", "page_path", "error_kind", "loop", "help_kind"]
+    ).aggregate(units=units.count())
+
+
+def unit_contacts(units: ir.Table, contacts: ir.Table, *, window_days: int = 14) -> ir.Table:
+    """``(customer_id, page_path, intent)``: a labelled human contact within ``window_days``
+    after one of the customer's units on the page (chatbot conversations are self-service)."""
+    c = contacts.filter(
+        contacts.intent.notnull() & contacts.customer_id.notnull() & (contacts.channel != "chatbot")
+    ).select(_cid=contacts.customer_id, _opened=contacts.opened_at, intent=contacts.intent)
+    u = units.filter(units.customer_id.notnull()).select("customer_id", "page_path", "started_at")
+    j = u.inner_join(c, u.customer_id == c._cid)
+    j = j.filter(
+        (j._opened >= j.started_at) & (j._opened <= j.started_at + ibis.interval(days=window_days))
+    )
+    return j.select("customer_id", "page_path", "intent").distinct()

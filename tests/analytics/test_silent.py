@@ -1,0 +1,494 @@
+"""Silent customers: the latent class estimator, the units, the money table, and the simulator.
+
+Oracles: mixtures drawn here from known parameters (the estimator must recover the number of
+hit units and cover it with its interval), hand-built sessions (units and their indicators),
+hand-computed Goodman figures, and a small simulated company's ground truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kizuki.analytics.estimate import (
+    bootstrap_hit_units,
+    chi2_sf,
+    fit_two_class,
+    posterior_hit,
+)
+from kizuki.analytics.sessions import sessionize
+from kizuki.analytics.silent import (
+    SILENT_COLUMNS,
+    SilentConfig,
+    SilentInputs,
+    estimate_silent,
+    silent_customers,
+)
+from kizuki.analytics.silent_units import session_units, unit_contacts, unit_patterns
+from kizuki.errors import ConfigError
+from kizuki.store import Store
+
+# -- a known mixture -------------------------------------------------------------------------
+
+#: per indicator: (hit-class category probabilities, background ones); category 0 = none
+ERROR = ([0.6, 0.4, 0.0, 0.0], [0.985, 0.0, 0.01, 0.005])
+LOOP = ([0.5, 0.5], [0.93, 0.07])
+HELP = ([0.45, 0.45, 0.1, 0.0], [0.93, 0.005, 0.035, 0.03])
+
+
+def draw_units(rng: np.random.Generator, n_hit: int, n_bg: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indicator codes of ``n_hit`` hit and ``n_bg`` background units, hit units first."""
+    cols = []
+    for hit_p, bg_p in (ERROR, LOOP, HELP):
+        cols.append(
+            np.concatenate(
+                [rng.choice(len(hit_p), n_hit, p=hit_p), rng.choice(len(bg_p), n_bg, p=bg_p)]
+            )
+        )
+    return np.stack(cols, axis=1), np.r_[np.ones(n_hit, bool), np.zeros(n_bg, bool)]
+
+
+def as_patterns(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    uniq, counts = np.unique(codes, axis=0, return_counts=True)
+    return uniq, counts.astype(float)
+
+
+def test_fit_recovers_the_hit_units_of_a_known_mixture_and_covers_them() -> None:
+    rng = np.random.default_rng(1)
+    codes, _ = draw_units(rng, 600, 20_000)
+    pats, counts = as_patterns(codes)
+    fit = fit_two_class(pats, counts)
+    assert fit.converged
+    assert abs(fit.hit_units - 600) / 600 < 0.12
+    assert fit.p_value < 1e-12
+    # class 0 is the problem: its error indicator fires far more often
+    assert fit.probs[0][0, 0] < 0.8 < fit.probs[0][1, 0]
+    draws = bootstrap_hit_units(fit, pats, counts, np.random.default_rng(2), n_boot=100)
+    lo, hi = np.quantile(draws, [0.025, 0.975])
+    assert lo < 600 < hi
+    assert hi - lo < 400
+
+
+def test_interval_covers_the_truth_in_most_repetitions() -> None:
+    covered = 0
+    for seed in range(10):
+        rng = np.random.default_rng(100 + seed)
+        pats, counts = as_patterns(draw_units(rng, 400, 8_000)[0])
+        fit = fit_two_class(pats, counts)
+        draws = bootstrap_hit_units(fit, pats, counts, rng, n_boot=80)
+        lo, hi = np.quantile(draws, [0.025, 0.975])
+        covered += lo <= 400 <= hi
+    assert covered >= 8
+
+
+def test_independent_background_noise_is_not_a_problem() -> None:
+    rng = np.random.default_rng(3)
+    codes, _ = draw_units(rng, 0, 20_000)
+    fit = fit_two_class(*as_patterns(codes))
+    assert fit.p_value > 1e-6
+
+
+def test_posterior_separates_problem_signatures_from_noise() -> None:
+    rng = np.random.default_rng(4)
+    pats, counts = as_patterns(draw_units(rng, 500, 10_000)[0])
+    fit = fit_two_class(pats, counts)
+    post = posterior_hit(fit, np.array([[1, 1, 1], [0, 0, 0], [2, 0, 0]]))
+    assert post[0] > 0.99
+    assert post[1] < 0.05
+    assert post[2] < 0.05  # a background error kind alone says little
+
+
+@pytest.mark.parametrize(
+    ("x", "df", "expected"),
+    [(3.841, 1, 0.05), (18.307, 10, 0.05), (6.635, 1, 0.01), (0.0, 3, 1.0)],
+    ids=["chi2_1_05", "chi2_10_05", "chi2_1_01", "zero"],
+)
+def test_chi2_tail_matches_tables(x: float, df: int, expected: float) -> None:
+    assert chi2_sf(x, df) == pytest.approx(expected, abs=0.004)
+
+
+def test_bad_patterns_raise_config_error() -> None:
+    with pytest.raises(ConfigError, match="must be >= 0"):
+        fit_two_class(np.array([[0, -1]]), np.array([3.0]))
+    with pytest.raises(ConfigError, match="matching counts"):
+        fit_two_class(np.array([[0, 1], [1, 0]]), np.array([3.0]))
+    with pytest.raises(ConfigError, match="df must be"):
+        chi2_sf(1.0, 0)
+
+
+# -- units from hand-built sessions ------------------------------------------------------------
+
+
+def at(minute: int, day: int = 1) -> dt.datetime:
+    return dt.datetime(2026, 9, day, 10, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=minute)
+
+
+def pv(eid: str, minute: int, page: str, cust: str, day: int = 1) -> dict[str, Any]:
+    return {"event_id": eid, "ts": at(minute, day), "customer_id": cust,
+            "event_name": "page_view", "page_path": page}  # fmt: skip
+
+
+EVENTS = [
+    # c1 session 1: ends on /setup/bank (then help); error + loop there, a search about bank_link
+    pv("a1", 0, "/setup/company", "c1"),
+    pv("a2", 1, "/setup/bank", "c1"),
+    pv("a3", 2, "/help/ja/search", "c1"),
+    # c1 session 2 (next day): ends on /app, nothing happens
+    pv("b1", 0, "/app", "c1", day=2),
+    # c2: ends on /setup/bank during an incident on that page: left out
+    pv("c1", 0, "/setup/bank", "c2", day=3),
+    # c3: ends on /app; its error was on /setup/company, not the exit page
+    pv("d1", 0, "/setup/company", "c3"),
+    pv("d2", 1, "/app", "c3"),
+]
+SIGNALS = [
+    ("c1:1", "error", "/setup/bank", None, "BankApiError"),
+    ("c1:1", "loop", "/setup/bank", None, None),
+    ("c1:1", "zero_result_search", "/help/ja/search", "bank_link", "口座 連携"),
+    ("c1:1", "help_exit", "/setup/bank", None, None),
+    ("c3:1", "error", "/setup/company", None, "TypeError"),
+]
+
+
+@pytest.fixture
+def unit_store(store: Store, build_table: Any) -> Store:
+    store.write_table("events", build_table("events", EVENTS))
+    rows = [
+        {
+            "session_key": k,
+            "signal": s,
+            "page_path": p,
+            "intent": i,
+            "detail": d,
+            "customer_id": k.split(":")[0],
+            "stage": "setup",
+        }
+        for k, s, p, i, d in SIGNALS
+    ]
+    store.duckdb.execute(
+        "CREATE TABLE signals (session_key VARCHAR, signal VARCHAR, page_path VARCHAR, "
+        "intent VARCHAR, detail VARCHAR, customer_id VARCHAR, stage VARCHAR)"
+    )
+    store.duckdb.executemany(
+        "INSERT INTO signals VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [list(r.values()) for r in rows],
+    )
+    return store
+
+
+def test_sessionize_keys_are_the_ones_the_signals_use(unit_store: Store) -> None:
+    keys = set(sessionize(unit_store.table("events")).session_key.to_pyarrow().to_pylist())
+    assert {"c1:1", "c1:2", "c2:1", "c3:1"} == keys
+
+
+def test_units_take_the_exit_page_and_its_signals(unit_store: Store) -> None:
+    incident = [("/setup/bank", at(-30, day=3), at(30, day=3))]
+    units = session_units(
+        unit_store.table("events"), unit_store.table("signals"), incidents=incident
+    )
+    got = units.to_pandas().set_index("session_key").sort_index()
+    assert list(got.index) == ["c1:1", "c1:2", "c3:1"]  # c2 is in the incident
+    assert got.loc["c1:1", "page_path"] == "/setup/bank"
+    assert got.loc["c1:1", "error_kind"] == "BankApiError"
+    assert bool(got.loc["c1:1", "loop"])
+    assert got.loc["c1:1", "help_kind"] == "bank_link"  # the intent wins over the signal name
+    assert got.loc["c1:2", "error_kind"] == "" and got.loc["c1:2", "help_kind"] == ""
+    assert got.loc["c3:1", "page_path"] == "/app"
+    assert got.loc["c3:1", "error_kind"] == ""  # its error was on another page
+    pats = unit_patterns(units).to_pandas()
+    assert int(pats["units"].sum()) == 3
+
+
+def test_unit_contacts_count_labelled_human_contacts_inside_the_window(
+    unit_store: Store, build_table: Any
+) -> None:
+    contacts = [
+        {
+            "contact_id": "t1",
+            "customer_id": "c1",
+            "channel": "email",
+            "opened_at": at(0, day=5),
+            "intent": "bank_link",
+        },
+        {
+            "contact_id": "t2",
+            "customer_id": "c1",
+            "channel": "chatbot",
+            "opened_at": at(0, 2),
+            "intent": "other_bot",
+        },
+        {
+            "contact_id": "t3",
+            "customer_id": "c3",
+            "channel": "email",
+            "opened_at": at(0, day=25),
+            "intent": "late",
+        },
+        {
+            "contact_id": "t4",
+            "customer_id": "c3",
+            "channel": "form",
+            "opened_at": at(0, day=2),
+            "intent": None,
+        },
+    ]
+    unit_store.write_table("contacts", build_table("contacts", contacts))
+    units = session_units(unit_store.table("events"), unit_store.table("signals"))
+    got = unit_contacts(units, unit_store.table("contacts"), window_days=14).to_pandas()
+    assert sorted(map(tuple, got.values.tolist())) == [
+        ("c1", "/app", "bank_link"),  # after the day-2 session on /app too
+        ("c1", "/setup/bank", "bank_link"),
+    ]
+
+
+# -- the money table on a made-up population ---------------------------------------------------
+
+
+def population(seed: int, n_cust: int = 4000, n_hit: int = 400) -> SilentInputs:
+    """Customers with background sessions on /p; the first ``n_hit`` also get one hit session.
+
+    Half the hit customers who contact are labelled (labelled share 0.5); hit customers churn
+    more (0.3 vs 0.05); monthly value 1,000.
+    """
+    rng = np.random.default_rng(seed)
+    sessions = rng.poisson(6, n_cust) + 1
+    cust = np.repeat(np.arange(n_cust), sessions)
+    codes, _ = draw_units(rng, 0, cust.size)
+    hit_codes, _ = draw_units(rng, n_hit, 0)
+    codes = np.vstack([codes, hit_codes])
+    cust = np.concatenate([cust, np.arange(n_hit)])
+    err = np.array(["", "E_new", "E_a", "E_b"])[codes[:, 0]]
+    loop = codes[:, 1] == 1
+    help_ = np.array(["", "intent_x", "chatbot", "intent_y"])[codes[:, 2]]
+    ids = np.array([f"c{i}" for i in range(n_cust)])
+    df = pd.DataFrame(
+        {
+            "customer_id": ids[cust],
+            "page_path": "/p",
+            "error_kind": err,
+            "loop": loop,
+            "help_kind": help_,
+            "units": 1,
+        }
+    )
+    patterns = df.groupby(list(df.columns[:-1]), as_index=False)["units"].sum()
+    contacted = np.flatnonzero(rng.random(n_hit) < 0.2)  # 20% of the hit contact
+    labelled = contacted[rng.random(contacted.size) < 0.5]
+    after = pd.DataFrame({"customer_id": ids[labelled], "page_path": "/p", "intent": "intent_x"})
+    hit = np.arange(n_cust) < n_hit
+    customers = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "monthly_value": 1000.0,
+            "churned": rng.random(n_cust) < np.where(hit, 0.3, 0.05),
+            "resolved_any": False,
+            "responded": rng.random(n_cust) < 0.2,
+            "dissatisfied": rng.random(n_cust) < np.where(hit, 0.6, 0.15),
+        }
+    )
+    return SilentInputs(
+        patterns=patterns,
+        contacts_after=after,
+        customers=customers,
+        labelled_share=0.5,
+        human_contacts=1000,
+        stages={"/p": "setup"},
+    )
+
+
+def test_money_table_recovers_a_known_population() -> None:
+    inputs = population(7)
+    cfg = SilentConfig(n_boot=100)
+    out = estimate_silent(inputs, cfg, rng=np.random.default_rng(8))
+    assert tuple(out.columns) == SILENT_COLUMNS
+    row = out.iloc[0]
+    assert row["page_path"] == "/p" and row["stage"] == "setup" and bool(row["detected"])
+    assert row["intent"] == "intent_x"
+    assert row["error_kind"] == "E_new"
+    assert row["affected_ci_low"] < 400 < row["affected_ci_high"]
+    # labelled contacters / labelled share, near 20% of 400
+    assert 40 < row["contacted"] < 120
+    assert row["silent"] == pytest.approx(row["affected"] - row["contacted"])
+    assert row["silent_ci_low"] < row["silent"] < row["silent_ci_high"]
+    # hit customers churn 0.3, others 0.05: the excess is about 0.25 (diluted by the weights)
+    assert 0.12 < row["excess_churn"] < 0.3
+    assert row["revenue_at_risk"] == pytest.approx(
+        row["silent"] * row["excess_churn"] * row["monthly_value"] * 12
+    )
+    c = row["contacted"]
+    assert row["goodman_silent"] == pytest.approx(c / 0.04 - c)
+    assert row["goodman_silent_low"] == pytest.approx(c / 0.25 - c)
+    assert row["goodman_silent_high"] == pytest.approx(c / 0.02 - c)
+    assert row["survey_silent"] > 0
+    total = out.iloc[-1]
+    assert total["stage"] == "total"
+    assert total["silent"] == pytest.approx(row["silent"])
+
+
+def test_money_table_is_reproducible_with_a_seed() -> None:
+    inputs = population(9, n_cust=1500, n_hit=150)
+    cfg = SilentConfig(n_boot=30)
+    a = estimate_silent(inputs, cfg, rng=5)
+    b = estimate_silent(inputs, cfg, rng=5)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_page_without_a_problem_is_not_detected() -> None:
+    inputs = population(10, n_cust=3000, n_hit=0)
+    out = estimate_silent(inputs, SilentConfig(n_boot=20), rng=1)
+    row = out.iloc[0]
+    assert not row["detected"]
+    assert row["affected"] == 0 and row["silent"] == 0 and row["intent"] is None
+    assert row["best_estimate"] != "measured"
+
+
+# -- a small simulated company -----------------------------------------------------------------
+
+
+def _bench() -> ModuleType:
+    path = Path(__file__).parents[2] / "bench" / "accuracy_silent.py"
+    spec = importlib.util.spec_from_file_location("accuracy_silent", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, list[Any]]:
+    """2,500 customers over 90 days (the default company, seed 5), estimated once."""
+    from kizuki.simulate import load_config, simulate_company
+    from kizuki.store import open_store
+
+    bench = _bench()
+    tmp = tmp_path_factory.mktemp("silent-sim")
+    cfg = load_config(None, customers=2500, seed=5)
+    sim = simulate_company(cfg, tmp / "data")
+    st = open_store(f"duckdb:///{tmp / 'store.duckdb'}")
+    from kizuki.ingest import ingest_files
+
+    for table, path in sim.canonical_files:
+        ingest_files(st, "csv", [path], table=table)
+    ingest_files(st, "ga4", [sim.ga4_file])
+    ingest_files(st, "zendesk", [sim.zendesk_file])
+    st.duckdb.execute(bench.SIGNALS_SQL)
+    out = silent_customers(
+        events=st.table("events"),
+        signals=st.table("bench_signals"),
+        contacts=st.table("contacts"),
+        customers=st.table("customers"),
+        subscriptions=st.table("subscriptions"),
+        surveys=st.table("surveys"),
+        incidents=st.table("incidents"),
+        config=SilentConfig(n_boot=100),
+        rng=np.random.default_rng(5),
+    )
+    st.close()
+    truth = json.loads((sim.ground_truth_dir / "problems.json").read_text(encoding="utf-8"))
+    return out, truth
+
+
+def test_every_planted_problem_is_found_ranked_and_covered(
+    simulated: tuple[pd.DataFrame, list[Any]],
+) -> None:
+    out, truth = simulated
+    pages = out[out["stage"] != "total"]
+    detected = pages[pages["detected"]].sort_values("silent", ascending=False)
+    top = detected["page_path"].tolist()[: len(truth) + 2]
+    for t in truth:
+        assert t["page_path"] in top, t["name"]
+        row = pages[pages["page_path"] == t["page_path"]].iloc[0]
+        assert row["intent"] == t["intent"], t["name"]
+        assert row["silent_ci_low"] <= t["n_silent"] <= row["silent_ci_high"], t["name"]
+        # 2,500 customers: intervals are ±20-35% wide, so only gross errors fail here; the
+        # full-size bench (bench/accuracy_silent.py) measures the ±10% goal over 10 seeds
+        assert abs(row["silent"] - t["n_silent"]) / t["n_silent"] < 0.4, t["name"]
+
+
+def test_simulated_contact_rates_are_in_the_planted_range(
+    simulated: tuple[pd.DataFrame, list[Any]],
+) -> None:
+    out, truth = simulated
+    total = out.iloc[-1]
+    true_c = sum(t["n_contacted"] for t in truth)
+    assert total["contacted_ci_low"] * 0.7 <= true_c <= total["contacted_ci_high"] * 1.3
+    assert total["silent"] == pytest.approx(total["affected"] - total["contacted"])
+
+
+@pytest.mark.spark
+def test_units_are_the_same_on_duckdb_and_spark(
+    store: Store, spark_store: Store, build_table: Any
+) -> None:
+    import pyarrow as pa
+
+    sig = pa.Table.from_pylist(
+        [
+            {
+                "session_key": k,
+                "signal": s,
+                "page_path": p,
+                "intent": i,
+                "detail": d,
+                "customer_id": k.split(":")[0],
+                "stage": "setup",
+            }
+            for k, s, p, i, d in SIGNALS
+        ]
+    )
+    contacts = build_table(
+        "contacts",
+        [
+            {
+                "contact_id": "t1",
+                "customer_id": "c1",
+                "channel": "email",
+                "opened_at": at(0, day=5),
+                "intent": "bank_link",
+            }
+        ],
+    )
+    incident = [("/setup/bank", at(-30, day=3), at(30, day=3))]
+    got = []
+    for st in (store, spark_store):
+        st.write_table("events", build_table("events", EVENTS))
+        st.write_table("silent_test_signals", sig)
+        st.write_table("contacts", contacts)
+        units = session_units(
+            st.table("events"), st.table("silent_test_signals"), incidents=incident
+        )
+        pats = unit_patterns(units).to_pandas()
+        after = unit_contacts(units, st.table("contacts")).to_pandas()
+        got.append(
+            (
+                pats.sort_values(list(pats.columns)).reset_index(drop=True),
+                after.sort_values(list(after.columns)).reset_index(drop=True),
+            )
+        )
+    pd.testing.assert_frame_equal(got[0][0], got[1][0], check_dtype=False)
+    pd.testing.assert_frame_equal(got[0][1], got[1][1], check_dtype=False)
+
+
+def test_an_empty_store_gives_only_a_zero_total(store: Store) -> None:
+    store.duckdb.execute(
+        "CREATE TABLE no_signals (visitor_id VARCHAR, customer_id VARCHAR, session_key VARCHAR, "
+        "ts TIMESTAMPTZ, stage VARCHAR, signal VARCHAR, page_path VARCHAR, intent VARCHAR)"
+    )
+    out = silent_customers(
+        events=store.table("events"),
+        signals=store.table("no_signals"),
+        contacts=store.table("contacts"),
+        customers=store.table("customers"),
+        subscriptions=store.table("subscriptions"),
+        surveys=store.table("surveys"),
+        incidents=store.table("incidents"),
+    )
+    assert len(out) == 1
+    assert out.iloc[0]["stage"] == "total" and out.iloc[0]["silent"] == 0

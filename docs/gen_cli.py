@@ -25,6 +25,12 @@ def render() -> str:
         name = command.name or (command.callback.__name__ if command.callback else "")
         res = runner.invoke(app, [name, "--help"], terminal_width=100)
         parts += [f"## `kizuki {name}`", "", "```", ANSI.sub("", res.output).rstrip(), "```", ""]
+    for group in app.registered_groups:
+        for command in group.typer_instance.registered_commands if group.typer_instance else []:
+            sub = command.name or (command.callback.__name__ if command.callback else "")
+            res = runner.invoke(app, [str(group.name), sub, "--help"], terminal_width=100)
+            text = ANSI.sub("", res.output).rstrip()
+            parts += [f"## `kizuki {group.name} {sub}`", "", "```", text, "```", ""]
     parts += [
         "## Settings",
         "",

@@ -13,11 +13,16 @@ from kizuki.settings import Settings
 runner = CliRunner()
 DOC = (Path(__file__).parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
 COMMANDS = [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]
+COMMANDS += [
+    f"{g.name} {c.name or (c.callback.__name__ if c.callback else '')}"
+    for g in app.registered_groups
+    for c in (g.typer_instance.registered_commands if g.typer_instance else [])
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_and_is_documented(command: str) -> None:
-    result = runner.invoke(app, [command, "--help"])
+    result = runner.invoke(app, [*command.split(), "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage" in result.output
     assert f"## `kizuki {command}`" in DOC, "run python docs/gen_cli.py"

@@ -42,7 +42,32 @@ StoreOpt = Annotated[
     ),
 ]
 DEFAULT_STORE = "duckdb://kizuki.duckdb"
+JourneyOpt = Annotated[
+    str,
+    typer.Option("--journey", help="Journey map: a YAML file, or a shipped map: default or demo."),
+]
 T = TypeVar("T")
+
+journey_app = typer.Typer(help="Check the journey map against the store.", no_args_is_help=True)
+export_app = typer.Typer(help="Export result tables as files.", no_args_is_help=True)
+app.add_typer(journey_app, name="journey")
+app.add_typer(export_app, name="export")
+
+
+class ExportFormat(StrEnum):
+    """File formats of ``kizuki export``."""
+
+    csv = "csv"
+    json = "json"
+
+
+def _load_journey(journey: str) -> Any:
+    """A shipped journey map by name (``default``, ``demo``), else the YAML file ``journey``."""
+    from kizuki.journey import JOURNEY_NAMES, load_journey
+
+    if journey in JOURNEY_NAMES:
+        return _run(lambda: load_journey(name=journey))
+    return _run(lambda: load_journey(journey))
 
 
 class GA4Format(StrEnum):
@@ -166,14 +191,56 @@ def redact() -> None:
 
 
 @app.command()
-def analyze(store: StoreOpt = DEFAULT_STORE) -> None:
+def analyze(store: StoreOpt = DEFAULT_STORE, journey: JourneyOpt = "default") -> None:
     """Compute every analysis and write the result tables into the store."""
     import kizuki
 
+    journey_map = _load_journey(journey)
     kz = _run(lambda: kizuki.open(store))
     with rich_progress() as progress:
-        written = _run(lambda: kz.analyze(progress=progress))
+        written = _run(lambda: kz.analyze(journey=journey_map, progress=progress))
     out.print(f"wrote {len(written)} result tables: {', '.join(written)}")
+
+
+@journey_app.command("check")
+def journey_check(store: StoreOpt = DEFAULT_STORE, journey: JourneyOpt = "default") -> None:
+    """List the pages and events of the store that no stage of the journey map matches."""
+    from rich.table import Table
+
+    import kizuki
+    from kizuki.journey import unmatched_pages
+
+    journey_map = _load_journey(journey)
+    kz = _run(lambda: kizuki.open(store))
+    unmatched = _run(lambda: unmatched_pages(kz.store, journey_map))
+    if unmatched.empty:
+        out.print(f"journey map {journey}: every page and event of the store is matched")
+        return
+    table = Table(title=f"unmatched by journey map {journey}")
+    for column in ("kind", "name", "events", "visitors"):
+        table.add_column(column, justify="right" if column in ("events", "visitors") else "left")
+    for row in unmatched.itertuples(index=False):
+        table.add_row(str(row.kind), str(row.name), f"{row.events:,}", f"{row.visitors:,}")
+    out.print(table)
+    out.print(f"{len(unmatched)} unmatched pages/events")
+
+
+@export_app.command("friction")
+def export_friction(
+    out_file: Annotated[Path, typer.Option("--out", help="File to write.")],
+    store: StoreOpt = DEFAULT_STORE,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="File format: csv or json.")
+    ] = ExportFormat.csv,
+) -> None:
+    """Write the ranked friction-point table (run `kizuki analyze` first)."""
+    import kizuki
+    from kizuki.analytics.export import write_export
+
+    kz = _run(lambda: kizuki.open(store))
+    table = _run(kz.friction_export)
+    path = _run(lambda: write_export(table, out_file, fmt.value))
+    out.print(f"wrote {len(table)} friction points to {path}")
 
 
 @app.command()

@@ -7,11 +7,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kizuki.errors import NotFoundError
 from kizuki.progress import ProgressCallback, no_progress
 from kizuki.store import DEFAULT_URL, Store, open_store
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from kizuki.ingest import IngestResult
+    from kizuki.journey import Journey
 
 __all__ = ["Kizuki", "open"]
 
@@ -44,11 +48,48 @@ class Kizuki:
 
         return data_overview(self.store)
 
-    def analyze(self, *, progress: ProgressCallback = no_progress) -> list[str]:
-        """Compute every analysis and write its result table; return the tables written."""
+    def analyze(
+        self, *, journey: Journey | None = None, progress: ProgressCallback = no_progress
+    ) -> list[str]:
+        """Compute every analysis and write its result table; return the tables written.
+
+        ``journey`` is the journey map (:func:`kizuki.journey.load_journey`; the shipped
+        default when None).
+        """
         from kizuki.analytics import run_all
 
-        return run_all(self.store, progress=progress)
+        return run_all(self.store, journey=journey, progress=progress)
+
+    def _result(self, name: str) -> pd.DataFrame:
+        if name not in self.store.list_tables():
+            raise NotFoundError(
+                f"result table {name!r} is not in store {self.store.url}; "
+                f"run `kizuki analyze --store {self.store.url}` first"
+            )
+        frame: pd.DataFrame = self.store.to_arrow(self.store.table(name)).to_pandas()
+        return frame
+
+    def friction_points(self) -> pd.DataFrame:
+        """Friction points (stage, signal, page, intent) with reach, outcomes and lift.
+
+        Reads ``result_friction_points``; columns: :data:`kizuki.analytics.friction.
+        FRICTION_COLUMNS`. Raises :class:`~kizuki.errors.NotFoundError` before ``analyze``.
+        """
+        return self._result("result_friction_points")
+
+    def silent_customers(self) -> pd.DataFrame:
+        """Silent customers and money at risk per friction page, and a ``total`` row.
+
+        Reads ``result_silent_customers``; columns: :data:`kizuki.analytics.silent.
+        SILENT_COLUMNS`. Raises :class:`~kizuki.errors.NotFoundError` before ``analyze``.
+        """
+        return self._result("result_silent_customers")
+
+    def friction_export(self) -> pd.DataFrame:
+        """The ranked friction-point table of ``kizuki export friction``."""
+        from kizuki.analytics.export import friction_export_table
+
+        return friction_export_table(self.silent_customers())
 
     def report(self, out: str | Path, *, lang: str = "ja") -> Path:
         """Write the self-contained HTML report to ``out``."""

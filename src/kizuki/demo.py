@@ -120,6 +120,7 @@ def run_demo(
     >>> print(result.summary())  # doctest: +SKIP
     """
     import kizuki
+    from kizuki.journey import load_journey
     from kizuki.simulate import load_config, simulate_company
 
     check_language(lang)
@@ -157,7 +158,7 @@ def run_demo(
         progress(STEP, 2, len(_STEPS))
 
         started = time.perf_counter()
-        written = kz.analyze(progress=progress)
+        written = kz.analyze(journey=load_journey(name="demo"), progress=progress)
         seconds["analyze"] = time.perf_counter() - started
         progress(STEP, 3, len(_STEPS))
 

@@ -105,7 +105,7 @@ def test_report_charts_hold_the_daily_counts(rendered: tuple[str, str]) -> None:
         m.group(1): json.loads(m.group(2))
         for m in re.finditer(r'data-chart="([^"]+)">(.*?)</script>', html, flags=re.S)
     }
-    assert set(figures) == {"chart-events-daily", "chart-stage-daily"}
+    assert {"chart-events-daily", "chart-stage-daily"} <= set(figures)
     bars = figures["chart-events-daily"]["data"][0]
     assert bars["x"] == ["2026-02-01", "2026-02-02", "2026-02-03"]
     assert bars["y"] == [412, 411, 411]  # 1,234 events, i % 3 picks the day

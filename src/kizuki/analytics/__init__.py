@@ -10,14 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 
+from kizuki.analytics.friction import find_friction_points, friction_paths, friction_weekly
 from kizuki.analytics.overview import data_overview
 from kizuki.analytics.sessions import DEFAULT_STAGES, daily_counts, stage_daily_counts
+from kizuki.analytics.signals import (
+    ACTIVITY_SIGNALS,
+    SignalConfig,
+    journey_events,
+    signals_from_events,
+)
+from kizuki.analytics.silent import silent_customers
+from kizuki.journey import Journey, load_journey
 from kizuki.progress import ProgressCallback, no_progress
 from kizuki.store import Store
 
-__all__ = ["RESULT_TABLES", "run_all"]
+__all__ = ["JOURNEY_RESULT_TABLES", "RESULT_TABLES", "run_all"]
 
 STEP = "analyze"
 
@@ -56,8 +67,95 @@ RESULT_TABLES: dict[str, Callable[[Store], None]] = {
 }
 
 
-def run_all(store: Store, *, progress: ProgressCallback = no_progress) -> list[str]:
+def _write_friction(store: Store, journey: Journey) -> list[str]:
+    t = store.table
+    events = journey_events(t("events"), t("searches"), journey, content=t("content"))
+    store.write_table("work_journey_events", events)
+    stream = t("work_journey_events")  # stored: read by all four results
+    store.write_table("result_signals", signals_from_events(stream, journey))
+    sig = t("result_signals")
+    points = find_friction_points(sig, stream, t("contacts"), t("subscriptions"))
+    store.write_table("result_friction_points", points)
+    store.write_table("result_friction_weekly", friction_weekly(sig))
+    store.write_table("result_friction_paths", friction_paths(sig, stream))
+    return [
+        "result_signals",
+        "result_friction_points",
+        "result_friction_weekly",
+        "result_friction_paths",
+    ]
+
+
+def _write_silent(store: Store, journey: Journey) -> list[str]:
+    t = store.table
+    # The estimator also asks what a visitor looked for: add the self-service activity signals.
+    activity = signals_from_events(
+        t("work_journey_events"), journey, SignalConfig(signals=ACTIVITY_SIGNALS)
+    )
+    signals = t("result_signals").union(activity)
+    table = silent_customers(
+        events=t("events"),
+        signals=signals,
+        contacts=t("contacts"),
+        customers=t("customers"),
+        subscriptions=t("subscriptions"),
+        surveys=t("surveys"),
+        incidents=t("incidents"),
+        rng=np.random.default_rng(0),
+    )
+    store.write_table("result_silent_customers", _silent_arrow(table))
+    return ["result_silent_customers"]
+
+
+_SILENT_TEXT = ("stage", "page_path", "signal", "error_kind", "intent", "best_estimate")
+
+
+def _silent_arrow(table: pd.DataFrame) -> pa.Table:
+    """Arrow with explicit types, so that all-NULL columns (e.g. no survey) still have one."""
+    fields = []
+    for name in table.columns:
+        if name in _SILENT_TEXT:
+            kind = pa.string()
+        elif name == "detected":
+            kind = pa.bool_()
+        elif pd.api.types.is_integer_dtype(table[name]):
+            kind = pa.int64()
+        else:
+            kind = pa.float64()
+        fields.append(pa.field(name, kind))
+    return pa.Table.from_pandas(table, schema=pa.schema(fields), preserve_index=False)
+
+
+#: Result tables that need the journey map -> the step that (re)writes them, in run order.
+JOURNEY_RESULT_TABLES: dict[str, Callable[[Store, Journey], list[str]]] = {
+    "friction": _write_friction,
+    "silent": _write_silent,
+}
+
+
+#: Step -> the canonical tables it needs rows in; without them it is skipped with a note.
+STEP_NEEDS: dict[str, tuple[str, ...]] = {"friction": ("events",), "silent": ("contacts",)}
+
+
+def _empty(store: Store, name: str) -> bool:
+    return int(store.table(name).count().execute()) == 0
+
+
+def run_all(
+    store: Store, *, journey: Journey | None = None, progress: ProgressCallback = no_progress
+) -> list[str]:
     """Compute every analysis and (over)write its ``result_*`` table; return the names written.
+
+    Parameters
+    ----------
+    store
+        The store to read and write.
+    journey
+        The journey map for friction points and silent customers; the shipped default when
+        None. Those steps are skipped, with a progress note, when the store has no events
+        (and the silent-customer step when it has no contacts).
+    progress
+        Called as ``progress("analyze", steps_done, steps)``.
 
     Examples
     --------
@@ -66,10 +164,27 @@ def run_all(store: Store, *, progress: ProgressCallback = no_progress) -> list[s
     ['result_overview', 'result_events_daily', 'result_stage_daily']
     """
     written: list[str] = []
-    total = len(RESULT_TABLES)
+    total = len(RESULT_TABLES) + len(JOURNEY_RESULT_TABLES)
+    done = 0
     progress(STEP, 0, total)
     for name, write in RESULT_TABLES.items():
         write(store)
         written.append(name)
-        progress(STEP, len(written), total)
+        done += 1
+        progress(STEP, done, total)
+    if _empty(store, "events"):
+        progress(f"{STEP}: skipped friction and silent customers (no events)", 0, 0)
+        progress(STEP, total, total)
+        return written
+    journey = journey or load_journey()
+    for step, write_step in JOURNEY_RESULT_TABLES.items():
+        missing = [name for name in STEP_NEEDS[step] if _empty(store, name)]
+        if missing:
+            progress(f"{STEP}: skipped {step} (no {', '.join(missing)})", 0, 0)
+        else:
+            progress(f"{STEP}: {step}", 0, 1)
+            written += write_step(store, journey)
+            progress(f"{STEP}: {step}", 1, 1)
+        done += 1
+        progress(STEP, done, total)
     return written

@@ -168,7 +168,8 @@ def load_silent_inputs(
     human = contacts.filter(contacts.channel != "chatbot")
     counts = human.aggregate(n=human.count(), labelled=human.intent.notnull().sum()).to_pandas()
     n_human = int(counts["n"].iloc[0])
-    n_lab = int(counts["labelled"].iloc[0] or 0)
+    labelled = counts["labelled"].iloc[0]
+    n_lab = 0 if pd.isna(labelled) else int(labelled)  # SUM over no rows: NULL (NaN on Spark)
     resolved = (
         human.filter(human.customer_id.notnull() & human.resolved_at.notnull())
         .select("customer_id")

@@ -8,6 +8,7 @@ number is defined in docs/metrics.md.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,9 @@ __all__ = ["render_html", "render_report"]
 
 
 def _number(value: Any) -> str:
-    return "—" if value is None else f"{int(value):,}"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{round(value):,}"
 
 
 def _when(value: dt.datetime | dt.date | None) -> str:

@@ -11,7 +11,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FONT_FAMILY", "Chart", "bar_line_chart", "lines_chart", "plotly_js"]
+__all__ = [
+    "FONT_FAMILY",
+    "Chart",
+    "bar_line_chart",
+    "heatmap_chart",
+    "iceberg_chart",
+    "lines_chart",
+    "plotly_js",
+]
 
 #: The report's font stack; Japanese fonts first so that kana and kanji render everywhere.
 FONT_FAMILY = '"Hiragino Sans", "Noto Sans JP", "IPAPGothic", "IPAGothic", "Yu Gothic", sans-serif'
@@ -132,3 +140,65 @@ def lines_chart(
         for i, (name, (xs, ys)) in enumerate(series.items())
     ]
     return _to_json({"data": data, "layout": _layout(x_title, y_title)}, chart_id)
+
+
+def iceberg_chart(
+    chart_id: str,
+    labels: Sequence[str],
+    above: tuple[str, Sequence[float]],
+    below: tuple[str, Sequence[float]],
+    *,
+    y_title: str,
+) -> Chart:
+    """The iceberg: ``above`` (e.g. contacted) as bars up, ``below`` (silent) as bars down."""
+    (above_name, above_values), (below_name, below_values) = above, below
+    data = [
+        {
+            "type": "bar",
+            "name": above_name,
+            "x": list(labels),
+            "y": [float(v) for v in above_values],
+            "marker": {"color": _PALETTE[1]},
+        },
+        {
+            "type": "bar",
+            "name": below_name,
+            "x": list(labels),
+            "y": [-float(v) for v in below_values],
+            "customdata": [float(v) for v in below_values],
+            "hovertemplate": "%{customdata:,.0f}",
+            "marker": {"color": _PALETTE[0]},
+        },
+    ]
+    layout = _layout("", y_title, barmode="relative", hovermode="closest")
+    layout["xaxis"] = {"type": "category", "tickangle": -30, "automargin": True}
+    layout["yaxis"] = {"title": {"text": y_title}, "gridcolor": "#eeeeee", "tickformat": ",d"}
+    return _to_json({"data": data, "layout": layout}, chart_id)
+
+
+def heatmap_chart(
+    chart_id: str,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    values: Sequence[Sequence[float]],
+    *,
+    value_name: str,
+) -> Chart:
+    """A grid of ``values[row][column]`` (e.g. journey stage × signal), darker when larger."""
+    data = [
+        {
+            "type": "heatmap",
+            "x": list(columns),
+            "y": list(rows),
+            "z": [list(r) for r in values],
+            "colorscale": "Blues",
+            "reversescale": True,
+            "colorbar": {"title": {"text": value_name}},
+            "texttemplate": "%{z:,d}",
+            "hovertemplate": "%{y} / %{x}: %{z:,d}<extra></extra>",
+        }
+    ]
+    layout = _layout("", "", hovermode="closest")
+    layout["xaxis"] = {"type": "category", "tickangle": -30, "automargin": True}
+    layout["yaxis"] = {"type": "category", "autorange": "reversed", "automargin": True}
+    return _to_json({"data": data, "layout": layout}, chart_id)

@@ -16,8 +16,15 @@ from typing import Any
 import pyarrow as pa
 
 from kizuki.analytics.sessions import DEFAULT_STAGES, OTHER_STAGE
+from kizuki.analytics.silent import SilentConfig
 from kizuki.i18n import Translate, catalog
-from kizuki.report.charts import Chart, bar_line_chart, lines_chart
+from kizuki.report.charts import (
+    Chart,
+    bar_line_chart,
+    heatmap_chart,
+    iceberg_chart,
+    lines_chart,
+)
 from kizuki.schema import TABLES
 from kizuki.store import Store
 
@@ -163,10 +170,120 @@ def ingest_log_section(ctx: ReportContext) -> Section:
 
 
 #: The sections of the report, in order.
+#: Friction pages shown in the iceberg chart and the silent-customer table.
+TOP_POINTS = 10
+
+
+def _page_label(row: Mapping[str, Any]) -> str:
+    return f"{row['page_path']} ({row['intent']})" if row.get("intent") else str(row["page_path"])
+
+
+def silent_section(ctx: ReportContext) -> Section | None:
+    """The iceberg (contacted vs silent per friction page) and the top pages with estimates."""
+    result = ctx.result("result_silent_customers")
+    if result is None:
+        return None
+    rows = result.to_pylist()
+    total = next((r for r in rows if r["stage"] == "total"), None)
+    pages = sorted(
+        (r for r in rows if r["stage"] != "total"),
+        key=lambda r: (-(r["revenue_at_risk"] or 0.0), -(r["silent"] or 0.0)),
+    )[:TOP_POINTS]
+    for r in pages:
+        r["stage_label"] = ctx.label(f"stage.{r['stage']}", str(r["stage"]))
+        r["label"] = _page_label(r)
+        r["best_label"] = ctx.label(f"silent.best.{r['best_estimate']}", str(r["best_estimate"]))
+    chart = iceberg_chart(
+        "chart-iceberg",
+        [r["label"] for r in pages],
+        (ctx.t("silent.contacted"), [r["contacted"] or 0.0 for r in pages]),
+        (ctx.t("silent.silent"), [r["silent"] or 0.0 for r in pages]),
+        y_title=ctx.t("silent.customers"),
+    )
+    cfg = SilentConfig()
+    assumptions = [
+        ctx.t("silent.assume.measured", window=cfg.window_days, boot=cfg.n_boot),
+        ctx.t("silent.assume.revenue", horizon=f"{cfg.horizon_months:g}"),
+        ctx.t(
+            "silent.assume.goodman",
+            rate=f"{cfg.goodman_contact_rate:.0%}",
+            low=f"{cfg.goodman_rate_low:.0%}",
+            high=f"{cfg.goodman_rate_high:.0%}",
+        ),
+        ctx.t("silent.assume.survey"),
+    ]
+    data = {
+        "intro": ctx.t("section.silent.intro"),
+        "pages": pages,
+        "total": total,
+        "assumptions": assumptions,
+        "empty": not pages,
+    }
+    charts = (chart,) if pages else ()
+    return Section("silent", ctx.t("section.silent.title"), "silent.html.j2", data, charts)
+
+
+def friction_section(ctx: ReportContext) -> Section | None:
+    """Journey heat grid (stage × signal, customers affected) and the weekly trend by signal."""
+    names = set(ctx.store.list_tables())
+    if not {"result_signals", "result_friction_weekly"} <= names:
+        return None
+    sig = ctx.store.table("result_signals")
+    grid = ctx.store.to_arrow(
+        sig.group_by(["stage", "signal"]).aggregate(customers=sig.customer_id.nunique())
+    ).to_pylist()
+    stages = _stage_order({str(r["stage"]) for r in grid})
+    signals = sorted({str(r["signal"]) for r in grid})
+    cells = {(str(r["stage"]), str(r["signal"])): int(r["customers"]) for r in grid}
+    charts: list[Chart] = []
+    if grid:
+        charts.append(
+            heatmap_chart(
+                "chart-friction-grid",
+                [ctx.label(f"stage.{s}", s) for s in stages],
+                [ctx.label(f"signal.{s}", s) for s in signals],
+                [[cells.get((st, sg), 0) for sg in signals] for st in stages],
+                value_name=ctx.t("friction.customers"),
+            )
+        )
+    weekly = ctx.store.table("result_friction_weekly")
+    by_week = ctx.store.to_arrow(
+        weekly.group_by(["week_start", "signal"]).aggregate(sessions=weekly.sessions.sum())
+    ).to_pylist()
+    series: dict[str, tuple[list[str], list[float]]] = {}
+    for signal in signals:
+        of_signal = sorted(
+            (r for r in by_week if r["signal"] == signal), key=lambda r: r["week_start"]
+        )
+        series[ctx.label(f"signal.{signal}", signal)] = (
+            [r["week_start"].isoformat() for r in of_signal],
+            [float(r["sessions"]) for r in of_signal],
+        )
+    if by_week:
+        charts.append(
+            lines_chart(
+                "chart-friction-weekly",
+                series,
+                x_title=ctx.t("friction.week"),
+                y_title=ctx.t("chart.sessions"),
+            )
+        )
+    data = {
+        "intro": ctx.t("section.friction.intro"),
+        "trend_intro": ctx.t("friction.trend_intro"),
+        "empty": not grid,
+    }
+    return Section(
+        "friction", ctx.t("section.friction.title"), "friction.html.j2", data, tuple(charts)
+    )
+
+
 SECTIONS: tuple[SectionBuilder, ...] = (
     overview_section,
     events_daily_section,
     stage_daily_section,
+    silent_section,
+    friction_section,
     quarantine_section,
     ingest_log_section,
 )

@@ -94,7 +94,7 @@ def _write_silent(store: Store, journey: Journey) -> list[str]:
     )
     signals = t("result_signals").union(activity)
     table = silent_customers(
-        events=t("events"),
+        events=t("work_journey_events"),  # already sessionised: the signals' own session keys
         signals=signals,
         contacts=t("contacts"),
         customers=t("customers"),

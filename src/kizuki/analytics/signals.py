@@ -15,7 +15,7 @@ signal stays at its own page (stage ``help`` or ``other``).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import ibis
 import ibis.expr.operations as ops
@@ -43,7 +43,8 @@ __all__ = [
     "signals_from_events",
 ]
 
-SignalName = Literal[
+#: The struggle signals, in the order docs/journey.md defines them.
+StruggleSignal = Literal[
     "error",
     "rage_click",
     "loop",
@@ -53,24 +54,14 @@ SignalName = Literal[
     "help_exit",
     "unfinished_flow",
     "long_dwell",
-    "help_search",
-    "chatbot",
 ]
-#: The struggle signals found by default, in the order docs/journey.md defines them.
-SIGNALS: tuple[SignalName, ...] = (
-    "error",
-    "rage_click",
-    "loop",
-    "zero_result_search",
-    "search_reformulation",
-    "repeated_help_views",
-    "help_exit",
-    "unfinished_flow",
-    "long_dwell",
-)
 #: Self-service activity, not struggle: found only when named in ``SignalConfig.signals``
 #: (e.g. for the silent-customer estimator, which asks what a visitor looked for).
-ACTIVITY_SIGNALS: tuple[SignalName, ...] = ("help_search", "chatbot")
+ActivitySignal = Literal["help_search", "chatbot"]
+SignalName = StruggleSignal | ActivitySignal
+#: The struggle signals found by default.
+SIGNALS: tuple[SignalName, ...] = get_args(StruggleSignal)
+ACTIVITY_SIGNALS: tuple[SignalName, ...] = get_args(ActivitySignal)
 #: Columns of :func:`find_struggle_signals`, in order.
 SIGNAL_COLUMNS = (
     "visitor_id",

@@ -84,9 +84,14 @@ def session_units(
 
     ``signals`` needs ``session_key, signal, page_path, intent`` (and may have ``detail``);
     its session keys must come from :func:`kizuki.analytics.sessions.sessionize` with the same
-    ``gap_minutes`` and ``use_session_id``.
+    ``gap_minutes`` and ``use_session_id``. ``events`` that already carry ``session_key`` (the
+    stored stream of :func:`kizuki.analytics.signals.journey_events`, which the signals came
+    from) are used as they are, so the events are not sessionised a second time.
     """
-    s = sessionize(events, gap_minutes, use_session_id=use_session_id)
+    if "session_key" in events.columns:
+        s = events
+    else:
+        s = sessionize(events, gap_minutes, use_session_id=use_session_id)
     is_help = ibis.literal(False)
     for prefix in help_prefixes:
         is_help = is_help | s.page_path.startswith(prefix)

@@ -21,6 +21,8 @@ NEW_TABLES = [
     "result_friction_weekly",
     "result_friction_paths",
     "result_silent_customers",
+    "result_fix_first",
+    "result_friction_examples",
 ]
 
 

@@ -10,7 +10,7 @@ import kizuki
 from kizuki.demo import run_demo
 from kizuki.i18n import translate
 
-NEW_TITLES = ("section.silent.title", "section.friction.title")
+NEW_TITLES = ("section.silent.title", "section.fix_first.title", "section.friction.title")
 
 
 @pytest.fixture(scope="module")

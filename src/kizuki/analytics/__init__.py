@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from kizuki.analytics.examples import friction_examples
+from kizuki.analytics.fix_first import fix_first
 from kizuki.analytics.friction import find_friction_points, friction_paths, friction_weekly
 from kizuki.analytics.overview import data_overview
 from kizuki.analytics.sessions import DEFAULT_STAGES, daily_counts, stage_daily_counts
@@ -104,7 +106,62 @@ def _write_silent(store: Store, journey: Journey) -> list[str]:
         rng=np.random.default_rng(0),
     )
     store.write_table("result_silent_customers", _silent_arrow(table))
-    return ["result_silent_customers"]
+    return ["result_silent_customers", *_write_fix_first(store, journey)]
+
+
+#: Problems of ``result_fix_first`` that get example sessions in ``result_friction_examples``.
+EXAMPLE_PROBLEMS = 10
+
+
+def _write_fix_first(store: Store, journey: Journey) -> list[str]:
+    """``result_fix_first`` (docs/silent.md) and example sessions of its top problems."""
+    ranked = fix_first(
+        *(
+            store.to_arrow(store.table(name)).to_pandas()
+            for name in (
+                "result_silent_customers",
+                "result_friction_points",
+                "result_friction_paths",
+            )
+        )
+    )
+    store.write_table("result_fix_first", _fix_first_arrow(ranked))
+    top = ranked[ranked["point_id"].notna()].head(EXAMPLE_PROBLEMS)
+    wanted = {
+        str(r["point_id"]): r["error_kind"] if isinstance(r["error_kind"], str) else None
+        for r in top[["point_id", "error_kind"]].to_dict("records")
+    }
+    examples = friction_examples(
+        store.table("result_signals"),
+        store.table("work_journey_events"),
+        wanted,
+        ignore_events=journey.ignore_events,
+    )
+    store.write_table("result_friction_examples", examples)
+    return ["result_fix_first", "result_friction_examples"]
+
+
+_FIX_FIRST_INT = ("rank", "rank_customers", "signal_customers", "page_sessions")
+_FIX_FIRST_FLOAT = (
+    "affected", "affected_ci_low", "affected_ci_high", "contacted", "silent", "silent_ci_low",
+    "silent_ci_high", "contact_rate", "churn_silent", "churn_unaffected", "excess_churn",
+    "revenue_at_risk", "revenue_at_risk_ci_low", "revenue_at_risk_ci_high", "page_rate",
+    "background_rate", "lift", "help_lift",
+)  # fmt: skip
+
+
+def _fix_first_arrow(table: pd.DataFrame) -> pa.Table:
+    """Arrow with explicit types, so that an empty or all-NULL column still has one."""
+
+    def kind(name: str) -> pa.DataType:
+        if name in _FIX_FIRST_INT:
+            return pa.int64()
+        return pa.float64() if name in _FIX_FIRST_FLOAT else pa.string()
+
+    fields = [pa.field(name, kind(name)) for name in table.columns]
+    kinds = {n: "float64" for n in _FIX_FIRST_FLOAT} | {n: "Int64" for n in _FIX_FIRST_INT}
+    frame = table.astype({n: k for n, k in kinds.items() if n in table.columns})
+    return pa.Table.from_pandas(frame, schema=pa.schema(fields), preserve_index=False)
 
 
 _SILENT_TEXT = ("stage", "page_path", "signal", "error_kind", "intent", "best_estimate")

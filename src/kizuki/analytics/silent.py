@@ -231,9 +231,9 @@ def _default_stage(page: str) -> str:
 def _codes(values: pd.Series) -> tuple[NDArray[np.int64], list[str]]:
     """Category codes with ``""``/False as 0 (the indicator did not fire)."""
     v = values.astype(str).replace({"False": "", "True": "loop"}).fillna("")
-    cats = ["", *sorted(set(v) - {""})]
-    index = {c: i for i, c in enumerate(cats)}
-    return np.array([index[x] for x in v], dtype=np.int64), cats
+    cats = ["", *sorted(set(v.unique().tolist()) - {""})]
+    codes = pd.Categorical(v, categories=cats).codes
+    return np.asarray(codes, dtype=np.int64), cats
 
 
 def _ci(draws: F64) -> tuple[float, float]:
@@ -247,25 +247,97 @@ def _wmean(w: F64, x: F64) -> F64:
     return np.asarray(np.where(den > 0, (w @ x) / np.where(den > 0, den, 1.0), np.nan))
 
 
-def _contact_mixture(w: F64, k: F64, weights: F64, iters: int = 40) -> tuple[F64, F64]:
+def _wratio(num: F64, den: F64) -> F64:
+    """Row sums ``num / den`` (NaN where ``den`` sums to 0)."""
+    n, d = num.sum(axis=1), den.sum(axis=1)
+    return np.asarray(np.where(d > 0, n / np.where(d > 0, d, 1.0), np.nan))
+
+
+def _contact_mixture(
+    w: F64, k: F64, weights: F64, prior_rate: float, iters: int = 40, tol: float = 1e-13
+) -> tuple[F64, F64]:
     """Posterior P(affected | sessions, contact) and the affected labelled contacters.
 
     The contact is one more indicator at the customer level: rate ``c`` among the affected,
-    ``r`` among the others, fitted by EM for every row of bootstrap ``weights`` (B, n), with
-    the sessions' posterior ``w`` as each customer's prior.
+    ``r`` (starting at ``prior_rate``) among the others, fitted by EM for every row of
+    ``weights`` (B, n), with the sessions' posterior ``w`` as each customer's prior. Rows of
+    ``w``/``k`` may be groups of identical customers with their counts summed in ``weights``.
     """
     b = weights.shape[0]
-    c = np.full((b, 1), 0.1)
-    r = np.full((b, 1), max(float(k.mean()) if k.size else 0.0, 1e-6))
-    post = np.broadcast_to(w, weights.shape)
+    hit = k == 1
+    # posterior = 1 / (1 + prior odds against x likelihood ratio): one pass per half
+    with np.errstate(divide="ignore"):
+        odds = (1.0 - w) / w  # w = 0 gives inf, posterior 0
+    odds1, odds0 = odds[hit], odds[~hit]
+    w1, w0 = weights[:, hit], weights[:, ~hit]
+    n1, n_all = w1.sum(axis=1), weights.sum(axis=1)
+    c = np.full(b, 0.1)
+    r = np.full(b, max(prior_rate, 1e-6))
     for _ in range(iters):
-        hit1, bg1 = w * c, (1.0 - w) * r
-        hit0, bg0 = w * (1.0 - c), (1.0 - w) * (1.0 - r)
-        post = np.where(k == 1, hit1 / (hit1 + bg1 + 1e-300), hit0 / (hit0 + bg0 + 1e-300))
-        wp, wq = weights * post, weights * (1.0 - post)
-        c = np.clip((wp @ k) / np.maximum(wp.sum(axis=1), 1e-9), 1e-6, 1 - 1e-6)[:, None]
-        r = np.clip((wq @ k) / np.maximum(wq.sum(axis=1), 1e-9), 1e-6, 1 - 1e-6)[:, None]
-    return np.asarray(post, dtype=np.float64), np.asarray((weights * post) @ k)
+        post1 = 1.0 / (1.0 + odds1 * (r / c)[:, None])
+        post0 = 1.0 / (1.0 + odds0 * ((1.0 - r) / (1.0 - c))[:, None])
+        s1 = np.einsum("bg,bg->b", w1, post1)  # affected contacters
+        s0 = np.einsum("bg,bg->b", w0, post0)
+        c_new = np.clip(s1 / np.maximum(s1 + s0, 1e-9), 1e-6, 1 - 1e-6)
+        r_new = np.clip((n1 - s1) / np.maximum(n_all - s1 - s0, 1e-9), 1e-6, 1 - 1e-6)
+        step = max(float(np.abs(c_new - c).max()), float(np.abs(r_new - r).max()))
+        c, r = c_new, r_new
+        if step < tol:  # converged: later rounds change nothing that is reported
+            break
+    post = np.empty(weights.shape)
+    post[:, hit], post[:, ~hit] = post1, post0
+    return post, s1
+
+
+@dataclass
+class _Groups:
+    """A page's customers grouped by identical (w, k, churn, resolved, responded, dissat).
+
+    Every estimate is a weighted sum over customers, and all customers of a group share the
+    terms but ``value``; summing their (bootstrap) weights per group gives the same sums on
+    far fewer columns (tens of thousands of customers, a few hundred groups).
+    """
+
+    w: F64
+    k: F64
+    churn: F64
+    resolved: F64
+    responded: F64
+    dissat: F64
+    count: F64  # (1, G) customers per group
+    value: F64  # (1, G) summed monthly value
+    boot: F64  # (B, G) summed bootstrap weights
+    boot_value: F64  # (B, G) summed bootstrap weight x monthly value
+
+    @classmethod
+    def of(cls, columns: dict[str, F64], value: F64, boot: F64) -> _Groups:
+        keys = np.stack(list(columns.values()), axis=1)
+        order = np.lexsort(keys.T[::-1])
+        ranked = keys[order]
+        new_group = np.r_[True, (ranked[1:] != ranked[:-1]).any(axis=1)] if len(keys) else []
+        starts = np.flatnonzero(new_group)
+        inverse = np.empty(len(keys), dtype=np.int64)
+        inverse[order] = np.cumsum(new_group) - 1
+        uniq = ranked[starts]
+        g = uniq.shape[0]
+        if g == 0:  # no identified customer on the page
+            summed, summed_value = np.zeros((boot.shape[0], 0)), np.zeros((boot.shape[0], 0))
+        else:
+            summed = np.add.reduceat(boot[:, order], starts, axis=1)
+            summed_value = np.add.reduceat((boot * value)[:, order], starts, axis=1)
+        col = {name: np.ascontiguousarray(uniq[:, i]) for i, name in enumerate(columns)}
+        return cls(
+            w=col["w"],
+            k=col["k"],
+            churn=col["churn"],
+            resolved=col["resolved"],
+            responded=col["responded"],
+            dissat=col["dissat"],
+            count=np.bincount(inverse, minlength=g).astype(np.float64)[None, :],
+            value=np.asarray(np.bincount(inverse, weights=value, minlength=g), np.float64)[None],
+            boot=summed,
+            boot_value=summed_value,
+        )
 
 
 @dataclass
@@ -370,55 +442,60 @@ def _page_row(
 
     b = cfg.n_boot
     boot = rng.poisson(1.0, size=(b, n)).astype(np.float64)
+    gr = _Groups.of(
+        {"w": w, "k": k, "churn": churn, "resolved": resolved, "responded": responded,
+         "dissat": dissat},
+        value,
+        boot,
+    )  # fmt: skip
     a_draws = pf.a_draws if detected else np.zeros(b)
     a_hat = fit.hit_units if detected else 0.0
     lam_draws = rng.binomial(max(inputs.human_contacts, 1), inputs.labelled_share, b) / max(
         inputs.human_contacts, 1
     )
     lam_draws = np.maximum(lam_draws, 1e-9)
-    ones = np.ones((1, n))
     if detected:
-        post_hat, lab_hat = _contact_mixture(w, k, ones)
-        post_b, lab_b = _contact_mixture(w, k, boot)
+        prior = float(k.mean()) if k.size else 0.0
+        post_hat, lab_hat = _contact_mixture(gr.w, gr.k, gr.count, prior)
+        post_b, lab_b = _contact_mixture(gr.w, gr.k, gr.boot, prior)
         c_hat = float(min(lab_hat[0] / inputs.labelled_share, a_hat))
         c_draws = np.minimum(lab_b / lam_draws, a_draws)
     else:  # no problem class: the sessions' posterior is all there is
-        post_hat, post_b = w[None, :], np.broadcast_to(w, boot.shape)
+        post_hat, post_b = gr.w[None, :], np.broadcast_to(gr.w, gr.boot.shape)
         c_hat, c_draws = 0.0, np.zeros(b)
     s_hat, s_draws = a_hat - c_hat, a_draws - c_draws
 
     def groups(post: F64) -> dict[str, F64]:
         return {
-            "silent": post * (1.0 - k),
-            "resolved": post * k * resolved,
+            "silent": post * (1.0 - gr.k),
+            "resolved": post * gr.k * gr.resolved,
             "unaffected": 1.0 - post,
         }
 
     g_hat, g_b = groups(post_hat), groups(post_b)
-    silent_w = g_hat["silent"]
-    churn_hat = {g: float(_wmean(v, churn)[0]) for g, v in g_hat.items()}
-    churn_b = {g: _wmean(boot * v, churn) for g, v in g_b.items()}
+    churn_hat = {g: float(_wmean(gr.count * v, gr.churn)[0]) for g, v in g_hat.items()}
+    churn_b = {g: _wmean(gr.boot * v, gr.churn) for g, v in g_b.items()}
     excess_hat = churn_hat["silent"] - churn_hat["unaffected"]
     excess_b = churn_b["silent"] - churn_b["unaffected"]
-    value_hat = float(_wmean(silent_w, value)[0])
-    value_b = _wmean(boot * g_b["silent"], value)
+    value_hat = float(_wratio(g_hat["silent"] * gr.value, g_hat["silent"] * gr.count)[0])
+    value_b = _wratio(g_b["silent"] * gr.boot_value, g_b["silent"] * gr.boot)
     rev_hat = s_hat * max(excess_hat, 0.0) * value_hat * cfg.horizon_months
     rev_b = s_draws * np.maximum(np.nan_to_num(excess_b), 0.0) * np.nan_to_num(value_b)
     rev_b = rev_b * cfg.horizon_months
 
     # survey: excess dissatisfied among likely-affected customers who did not contact
-    nc = ((post_hat[0] >= 0.5) & (k == 0)).astype(float)
+    nc = ((post_hat[0] >= 0.5) & (gr.k == 0)).astype(float)
     base = (post_hat[0] < 0.5).astype(float)
 
     def survey(weights: F64) -> F64:
-        d1 = _wmean(weights * nc * responded, dissat)
-        d0 = _wmean(weights * base * responded, dissat)
+        d1 = _wmean(weights * nc * gr.responded, gr.dissat)
+        d0 = _wmean(weights * base * gr.responded, gr.dissat)
         excess = np.maximum(np.nan_to_num(d1 - d0), 0.0) / np.maximum(1.0 - np.nan_to_num(d0), 1e-9)
         return np.asarray(excess * (weights @ nc))
 
-    survey_hat = float(survey(ones)[0])
-    survey_b = survey(boot)
-    responses = int((nc * responded).sum())
+    survey_hat = float(survey(gr.count)[0])
+    survey_b = survey(gr.boot)
+    responses = int((gr.count[0] * nc * gr.responded).sum())
 
     good_low = c_hat / cfg.goodman_rate_high - c_hat
     good_high = c_hat / cfg.goodman_rate_low - c_hat

@@ -19,6 +19,8 @@ __all__ = [
     "iceberg_chart",
     "lines_chart",
     "plotly_js",
+    "rates_chart",
+    "risk_chart",
 ]
 
 #: The report's font stack; Japanese fonts first so that kana and kanji render everywhere.
@@ -200,5 +202,94 @@ def heatmap_chart(
     ]
     layout = _layout("", "", hovermode="closest")
     layout["xaxis"] = {"type": "category", "tickangle": -30, "automargin": True}
+    layout["yaxis"] = {"type": "category", "autorange": "reversed", "automargin": True}
+    return _to_json({"data": data, "layout": layout}, chart_id)
+
+
+#: A value with its 95% interval: ``(values, lows, highs)``.
+Interval = tuple[Sequence[float], Sequence[float], Sequence[float]]
+
+
+def _interval_bar(
+    name: str, labels: Sequence[str], interval: Interval, color: str, axis: str
+) -> dict[str, Any]:
+    values, lows, highs = ([float(v) for v in part] for part in interval)
+    return {
+        "type": "bar",
+        "orientation": "h",
+        "name": name,
+        "y": list(labels),
+        "x": values,
+        "xaxis": axis,
+        "marker": {"color": color},
+        "error_x": {
+            "type": "data",
+            "symmetric": False,
+            "array": [max(h - v, 0.0) for v, h in zip(values, highs, strict=True)],
+            "arrayminus": [max(v - lo, 0.0) for v, lo in zip(values, lows, strict=True)],
+            "color": "#444444",
+            "thickness": 1.2,
+        },
+        "hovertemplate": "%{y}: %{x:,.0f}<extra>" + name + "</extra>",
+        "showlegend": False,
+    }
+
+
+def risk_chart(
+    chart_id: str,
+    labels: Sequence[str],
+    revenue: tuple[str, Interval],
+    customers: tuple[str, Interval],
+) -> Chart:
+    """Money at risk (left) and customers (right) per problem, as horizontal bars with 95%
+    intervals as error bars; ``labels`` top to bottom."""
+    (revenue_name, revenue_interval), (customers_name, customers_interval) = revenue, customers
+    data = [
+        _interval_bar(revenue_name, labels, revenue_interval, _PALETTE[3], "x"),
+        _interval_bar(customers_name, labels, customers_interval, _PALETTE[0], "x2"),
+    ]
+    axis = {"gridcolor": "#eeeeee", "rangemode": "tozero", "tickformat": ",d", "zeroline": True}
+    layout = _layout("", "", hovermode="closest", showlegend=False)
+    layout["height"] = max(260, 90 + 46 * len(labels))
+    layout["margin"] = {"l": 20, "r": 20, "t": 10, "b": 50}
+    # "~s" gives 2M, 400k: long yen amounts would overlap as ticks
+    layout["xaxis"] = {**axis, "domain": [0.0, 0.6], "title": {"text": revenue_name}}
+    layout["xaxis"]["tickformat"] = "~s"
+    layout["xaxis2"] = {**axis, "domain": [0.66, 1.0], "title": {"text": customers_name}}
+    layout["yaxis"] = {"type": "category", "autorange": "reversed", "automargin": True}
+    return _to_json({"data": data, "layout": layout}, chart_id)
+
+
+def rates_chart(
+    chart_id: str,
+    labels: Sequence[str],
+    page: tuple[str, Sequence[float]],
+    background: tuple[str, Sequence[float]],
+    *,
+    x_title: str,
+) -> Chart:
+    """Two rates per problem (the signal on its page and its background), as grouped bars."""
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": name,
+            "y": list(labels),
+            "x": [float(v) for v in values],
+            "marker": {"color": color},
+            "hovertemplate": "%{y}: %{x:.2%}<extra>" + name + "</extra>",
+        }
+        for (name, values), color in ((page, _PALETTE[1]), (background, "#b8b8b8"))
+    ]
+    layout = _layout(x_title, "", hovermode="closest", barmode="group")
+    layout["height"] = max(240, 100 + 44 * len(labels))
+    layout["margin"] = {"l": 20, "r": 20, "t": 40, "b": 50}
+    layout["legend"] = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
+    layout["xaxis"] = {
+        "title": {"text": x_title},
+        "gridcolor": "#eeeeee",
+        "rangemode": "tozero",
+        "tickformat": ".0%",
+    }
     layout["yaxis"] = {"type": "category", "autorange": "reversed", "automargin": True}
     return _to_json({"data": data, "layout": layout}, chart_id)

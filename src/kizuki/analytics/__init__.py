@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -18,7 +19,13 @@ from kizuki.analytics.examples import friction_examples
 from kizuki.analytics.fix_first import fix_first
 from kizuki.analytics.friction import find_friction_points, friction_paths, friction_weekly
 from kizuki.analytics.overview import data_overview
-from kizuki.analytics.sessions import DEFAULT_STAGES, daily_counts, stage_daily_counts
+from kizuki.analytics.sessions import (
+    DEFAULT_STAGES,
+    daily_from_sessions,
+    narrow_events,
+    sessionize,
+    stage_daily_from_sessions,
+)
 from kizuki.analytics.signals import (
     ACTIVITY_SIGNALS,
     SignalConfig,
@@ -34,8 +41,11 @@ __all__ = ["JOURNEY_RESULT_TABLES", "RESULT_TABLES", "run_all"]
 
 STEP = "analyze"
 
+#: Intermediate tables that several result tables of one run read (computed once).
+Shared = dict[str, ir.Table]
 
-def _write_overview(store: Store) -> None:
+
+def _write_overview(store: Store, shared: Shared) -> None:
     tables = data_overview(store)["tables"]
     timestamp = pa.timestamp("us", tz="UTC")
     store.write_table(
@@ -51,18 +61,24 @@ def _write_overview(store: Store) -> None:
     )
 
 
-def _write_events_daily(store: Store) -> None:
-    store.write_table("result_events_daily", daily_counts(store.table("events")))
+def _sessions(store: Store, shared: Shared) -> ir.Table:
+    """The events in sessions, computed once per run (the sessions are most of the cost)."""
+    if "sessions" not in shared:
+        shared["sessions"] = sessionize(narrow_events(store.table("events"))).cache()
+    return shared["sessions"]
 
 
-def _write_stage_daily(store: Store) -> None:
-    store.write_table(
-        "result_stage_daily", stage_daily_counts(store.table("events"), DEFAULT_STAGES)
-    )
+def _write_events_daily(store: Store, shared: Shared) -> None:
+    store.write_table("result_events_daily", daily_from_sessions(_sessions(store, shared)))
+
+
+def _write_stage_daily(store: Store, shared: Shared) -> None:
+    sessions = _sessions(store, shared)
+    store.write_table("result_stage_daily", stage_daily_from_sessions(sessions, DEFAULT_STAGES))
 
 
 #: Result table -> the function that (re)writes it, in the order :func:`run_all` runs them.
-RESULT_TABLES: dict[str, Callable[[Store], None]] = {
+RESULT_TABLES: dict[str, Callable[[Store, Shared], None]] = {
     "result_overview": _write_overview,
     "result_events_daily": _write_events_daily,
     "result_stage_daily": _write_stage_daily,
@@ -224,11 +240,13 @@ def run_all(
     total = len(RESULT_TABLES) + len(JOURNEY_RESULT_TABLES)
     done = 0
     progress(STEP, 0, total)
+    shared: Shared = {}
     for name, write in RESULT_TABLES.items():
-        write(store)
+        write(store, shared)
         written.append(name)
         done += 1
         progress(STEP, done, total)
+    shared.clear()  # frees the cached sessions
     if _empty(store, "events"):
         progress(f"{STEP}: skipped friction and silent customers (no events)", 0, 0)
         progress(STEP, total, total)

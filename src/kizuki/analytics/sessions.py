@@ -27,8 +27,11 @@ __all__ = [
     "OTHER_STAGE",
     "assign_stage",
     "daily_counts",
+    "daily_from_sessions",
+    "narrow_events",
     "sessionize",
     "stage_daily_counts",
+    "stage_daily_from_sessions",
 ]
 
 #: The stage of a page that matches no prefix.
@@ -117,6 +120,11 @@ def sessionize(
     ).drop("_starts_session")
 
 
+def narrow_events(events: ir.Table) -> ir.Table:
+    """The columns the daily counts need: every column a window carries is sorted with it."""
+    return events.select("event_id", "ts", "customer_id", "anonymous_id", "page_path")
+
+
 def assign_stage(page_path: ir.StringValue, stages: Mapping[str, Sequence[str]]) -> ir.StringValue:
     """The journey stage of ``page_path``: the first stage with a matching prefix, else 'other'.
 
@@ -162,7 +170,13 @@ def stage_daily_counts(
     >>> stage_daily_counts(store.table("events")).columns
     ('day', 'stage', 'sessions', 'visitors', 'events')
     """
-    sessions = sessionize(events, gap_minutes)
+    return stage_daily_from_sessions(sessionize(narrow_events(events), gap_minutes), stages)
+
+
+def stage_daily_from_sessions(
+    sessions: ir.Table, stages: Mapping[str, Sequence[str]] = DEFAULT_STAGES
+) -> ir.Table:
+    """:func:`stage_daily_counts` of already sessionised events (``page_path`` needed)."""
     staged = sessions.mutate(
         day=sessions.ts.date(),
         stage=assign_stage(sessions.page_path, stages),
@@ -181,7 +195,11 @@ def daily_counts(events: ir.Table, gap_minutes: int = 30) -> ir.Table:
     -------
     Columns ``day`` (date, UTC), ``events``, ``sessions`` and ``visitors``.
     """
-    sessions = sessionize(events, gap_minutes)
+    return daily_from_sessions(sessionize(narrow_events(events), gap_minutes))
+
+
+def daily_from_sessions(sessions: ir.Table) -> ir.Table:
+    """:func:`daily_counts` of already sessionised events."""
     dated = sessions.mutate(day=sessions.ts.date())
     return dated.group_by("day").aggregate(
         events=dated.count(),

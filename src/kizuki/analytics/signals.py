@@ -248,13 +248,15 @@ def journey_events(
     - ``detail``: a search's query, else the ``error_message`` of the event's properties.
     """
     stream = _with_searches(events, searches, journey, content)
-    stage = stage_of(journey, stream.page_path, stream.event_name)
-    stream = stream.mutate(
-        stage=stage, is_page=match_events(stream.event_name, journey.page_view_events)
-    )
-    stream = stream.mutate(
-        is_journey=stream.stage.notin([HELP_STAGE, OTHER_STAGE]) & stream.page_path.notnull()
-    )
+    if not use_session_id:
+        stream = stream.drop("session_id")  # not needed: one column less to sort
+    # Everything a page path and an event name decide is computed once per distinct pair and
+    # joined on: far cheaper than pattern matching every event.
+    pairs = _page_attributes(stream, journey, content)
+    flags = pairs.select("_pp", "_pe", "is_page", "is_journey")
+    stream = stream.left_join(
+        flags, [stream.page_path.identical_to(flags._pp), stream.event_name.identical_to(flags._pe)]
+    ).drop("_pp", "_pe")
     # page and journey-row ordinals come out of the sessions' own window pass: a second
     # window over the whole stream would sort it again
     stream = sessionize(
@@ -263,34 +265,17 @@ def journey_events(
         use_session_id=use_session_id,
         running_counts=("is_page", "is_journey"),
     )
-    stream = stream.drop("anonymous_id", "session_id").rename(
+    stream = stream.drop("anonymous_id").rename(
         page_seq="is_page_seq", journey_seq="is_journey_seq"
     )
-    h = journey.help
-    path, name = stream.page_path, stream.event_name
-    help_kind = ibis.cases(
-        (
-            stream.searched
-            | match_events(name, h.search_events)
-            | match_pages(path, h.search_pages),
-            "search",
-        ),
-        (match_pages(path, h.content_pages), "content"),
-        (match_events(name, h.chatbot_events) | match_pages(path, h.chatbot_pages), "chatbot"),
-        (
-            match_events(name, journey.contact.events) | match_pages(path, journey.contact.pages),
-            "contact",
-        ),
-        else_=None,
-    )
-    stream = stream.mutate(help_kind=help_kind, is_goal=match_events(name, journey.goal_events))
-    if content is not None:
-        ci = _content_intents(content)
-        by_path = ci.group_by(_cpath=ci.path).aggregate(_content_intent=ci.intent.min())
-        stream = stream.left_join(by_path, stream.page_path == by_path._cpath).drop("_cpath")
-        content_intent = stream._content_intent
-    else:
-        content_intent = ibis.null("string")
+    if use_session_id:
+        stream = stream.drop("session_id")
+    labels = pairs.select("_pp", "_pe", "stage", "_help_kind", "is_goal", "_content_intent")
+    stream = stream.left_join(
+        labels,
+        [stream.page_path.identical_to(labels._pp), stream.event_name.identical_to(labels._pe)],
+    ).drop("_pp", "_pe")
+    help_kind = ibis.cases((stream.searched, "search"), else_=stream._help_kind)
     return stream.select(
         "event_id",
         "ts",
@@ -304,17 +289,49 @@ def journey_events(
         "stage",
         "is_page",
         "is_journey",
-        "help_kind",
+        help_kind=help_kind,
         intent=ibis.cases(
-            (stream.help_kind == "content", content_intent),
-            (stream.help_kind == "search", stream.search_intent),
+            (help_kind == "content", stream._content_intent),
+            (help_kind == "search", stream.search_intent),
             else_=None,
         ),
         is_goal=stream.is_goal,
         page_seq=stream.page_seq,
         journey_seq=stream.journey_seq,
-        detail=ibis.cases((stream.help_kind == "search", stream.query), else_=stream.detail),
+        detail=ibis.cases((help_kind == "search", stream.query), else_=stream.detail),
     )
+
+
+def _page_attributes(stream: ir.Table, journey: Journey, content: ir.Table | None) -> ir.Table:
+    """Per distinct ``(page_path, event_name)`` (as ``_pp``, ``_pe``): ``stage``, ``is_page``,
+    ``is_journey``, ``_help_kind`` (of the pair; a search row is ``search`` whatever its pair),
+    ``is_goal`` and ``_content_intent`` (of help content at that path)."""
+    pairs = stream.select(_pp=stream.page_path, _pe=stream.event_name).distinct()
+    path, name = pairs._pp, pairs._pe
+    h = journey.help
+    stage = stage_of(journey, path, name)
+    help_kind = ibis.cases(
+        (match_events(name, h.search_events) | match_pages(path, h.search_pages), "search"),
+        (match_pages(path, h.content_pages), "content"),
+        (match_events(name, h.chatbot_events) | match_pages(path, h.chatbot_pages), "chatbot"),
+        (
+            match_events(name, journey.contact.events) | match_pages(path, journey.contact.pages),
+            "contact",
+        ),
+        else_=None,
+    )
+    pairs = pairs.mutate(
+        stage=stage,
+        is_page=match_events(name, journey.page_view_events),
+        is_journey=stage.notin([HELP_STAGE, OTHER_STAGE]) & path.notnull(),
+        _help_kind=help_kind,
+        is_goal=match_events(name, journey.goal_events),
+    )
+    if content is None:
+        return pairs.mutate(_content_intent=ibis.null("string"))
+    ci = _content_intents(content)
+    by_path = ci.group_by(_cpath=ci.path).aggregate(_content_intent=ci.intent.min())
+    return pairs.left_join(by_path, pairs._pp == by_path._cpath).drop("_cpath")
 
 
 def _session_ends(stream: ir.Table) -> ir.Table:
@@ -384,6 +401,13 @@ def _rage_clicks(s: ir.Table, journey: Journey) -> ir.Table:
 
 def _loops(s: ir.Table, config: SignalConfig) -> ir.Table:
     pages = s.filter(s.is_page & s.help_kind.isnull() & s.page_path.notnull())
+    # only pages viewed often enough in a session can loop: sort those, not every view
+    often = (
+        pages.group_by(_ok=pages.session_key, _op=pages.page_path)
+        .aggregate(_n=pages.count())
+        .filter(lambda t: t._n >= config.loop_min_views)
+    )
+    pages = pages.semi_join(often, [pages.session_key == often._ok, pages.page_path == often._op])
     w = ibis.window(
         group_by=[pages.session_key, pages.page_path], order_by=[pages.ts, pages.event_id]
     )
@@ -490,17 +514,27 @@ def _long_dwells(s: ir.Table, config: SignalConfig) -> ir.Table:
         following, [timed.session_key == following._ns, timed.page_seq == following._nseq]
     )
     timed = timed.mutate(_dwell=_epoch_seconds(timed._next) - _epoch_seconds(timed.ts))
-    by_page = ibis.window(group_by=timed.page_path, order_by=timed._dwell)
-    ranked = timed.mutate(
-        _rank=ibis.percent_rank().over(by_page),
-        _views=timed.count().over(ibis.window(group_by=timed.page_path)),
+    # percent_rank = (views of the page with a shorter dwell) / (views - 1): ranked over the
+    # distinct (page, dwell) values, not over every view
+    values = timed.group_by(_vp=timed.page_path, _vd=timed._dwell).aggregate(_c=timed.count())
+    shorter = values._c.sum().over(
+        ibis.window(group_by=values._vp, order_by=values._vd, rows=(None, -1))
     )
-    hit = (
+    views = values._c.sum().over(ibis.window(group_by=values._vp))
+    ranked = values.mutate(
+        _rank=ibis.cases(
+            (views > 1, shorter.fill_null(0).cast("float64") / (views - 1).cast("float64")),
+            else_=0.0,
+        ),
+        _views=views,
+    )
+    long = ranked.filter(
         (ranked._views >= config.dwell_min_views)
         & (ranked._rank > config.dwell_quantile)
-        & (ranked._dwell >= config.dwell_min_seconds)
+        & (ranked._vd >= config.dwell_min_seconds)
     )
-    return _rows(ranked.filter(hit), "long_dwell")
+    hit = timed.semi_join(long, [timed.page_path == long._vp, timed._dwell == long._vd])
+    return _rows(hit, "long_dwell")
 
 
 def signals_from_events(

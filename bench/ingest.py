@@ -3,8 +3,10 @@
 For each size a GA4 Parquet file is made (by the demo-company simulator when ``kizuki.simulate``
 is installed, else by a small synthetic generator here; or pass ``--file``), then
 ``ingest_files(store, "ga4", [file])`` runs into a fresh DuckDB file store in a fresh
-subprocess whose RSS is sampled (psutil) for its peak; "close s" is the store's close after it
-(DuckDB's final checkpoint), not counted in the ingest time. The "raw" columns are DuckDB
+subprocess whose RSS is sampled (psutil) for its peak; "CPU s / 1M" is that process's CPU time
+(user + system, all threads) per million events, the figure to compare while other work shares
+the cores; "close s" is the store's close after it (DuckDB's final checkpoint), not counted in
+the ingest time, and "store MiB" the store's size after it. The "raw" columns are DuckDB
 reading the same file raw (``SELECT count(*), max(event_timestamp), max(length(event_name)),
 max(len(event_params)) FROM read_parquet(...)``, or ``read_json`` for NDJSON) in another fresh
 subprocess.
@@ -33,18 +35,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 _INGEST = r"""
-import json, sys, time
+import json, os, resource, sys, time
 from kizuki.ingest import ingest_files
 from kizuki.store import open_store
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 store = open_store("duckdb:///" + sys.argv[2])
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), cpu()
 (r,) = ingest_files(store, "ga4", [sys.argv[1]], batch_rows=int(sys.argv[3]))
-seconds = time.perf_counter() - t0
+seconds, cpu_s = time.perf_counter() - t0, cpu() - c0
 t0 = time.perf_counter()
 store.close()
 close = time.perf_counter() - t0
-print(json.dumps({"seconds": seconds, "close": close, "rows_in": r.rows_in, "loaded": r.rows_loaded,
-                  "quarantined": r.rows_quarantined, "searches": r.derived.get("searches", 0)}))
+print(json.dumps({"seconds": seconds, "cpu": cpu_s, "close": close, "rows_in": r.rows_in,
+                  "loaded": r.rows_loaded, "quarantined": r.rows_quarantined,
+                  "searches": r.derived.get("searches", 0),
+                  "store_mib": os.path.getsize(sys.argv[2]) / 2**20}))
 """
 
 _RAW = r"""
@@ -278,10 +285,10 @@ def main() -> None:
             generator = "synthetic"
     print()
     print(
-        "| events | file MB | ingest s | ingest events/s | ingest peak RSS MiB | close s "
-        "| DuckDB raw events/s | raw peak RSS MiB | ingest / raw |"
+        "| events | file MB | ingest s | ingest events/s | CPU s / 1M | ingest peak RSS MiB "
+        "| close s | store MiB | DuckDB raw events/s | raw peak RSS MiB | ingest / raw |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory(prefix="kizuki-bench-") as tmp:
         files = list(args.file or [])
         if not files:
@@ -300,7 +307,8 @@ def main() -> None:
             rate, raw_rate = n / ingest["seconds"], raw["rows_in"] / raw["seconds"]
             print(
                 f"| {n:,} | {f.stat().st_size / 2**20:,.0f} | {ingest['seconds']:.1f} "
-                f"| {rate:,.0f} | {ingest_rss:,.0f} | {ingest['close']:.1f} "
+                f"| {rate:,.0f} | {ingest['cpu'] / n * 1e6:.2f} | {ingest_rss:,.0f} "
+                f"| {ingest['close']:.1f} | {ingest['store_mib']:,.0f} "
                 f"| {raw_rate:,.0f} | {raw_rss:,.0f} "
                 f"| {rate / raw_rate:.3f} |"
             )

@@ -4,6 +4,7 @@ No validation, no properties JSON, no dedupe, no quarantine: what the fastest po
 the same file into the same `events` table costs, to judge how far the real pipeline is from it.
 
     python bench/ingest_floor.py GA4.parquet
+    python bench/ingest_floor.py GA4.parquet --disable-compression fsst   # as ingest does
 """
 
 from __future__ import annotations
@@ -27,12 +28,19 @@ def _cpu() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("file", type=Path)
+    parser.add_argument(
+        "--disable-compression",
+        default="",
+        help="DuckDB compression methods to skip (ingest skips 'fsst')",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(f"duckdb://{tmp}/floor.duckdb")
         store.close()
         con = duckdb.connect(f"{tmp}/floor.duckdb")
         con.execute("SET preserve_insertion_order = false")
+        methods = str(args.disable_compression).replace("'", "")
+        con.execute(f"SET disabled_compression_methods = '{methods}'")
         path = str(args.file).replace("'", "''")
         n = con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()[0]  # type: ignore[index]
         wall, cpu = time.perf_counter(), _cpu()

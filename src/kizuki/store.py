@@ -179,7 +179,9 @@ def open_store(url: str = DEFAULT_URL, *, migrate: bool = True) -> Store:
             con = ibis.duckdb.connect()
         else:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            con = ibis.duckdb.connect(path)
+            # DuckDB 1.5's storage format: its string compression (DICT_FSST) writes faster
+            # and smaller; such files need DuckDB >= 1.5 (pinned), older files still open.
+            con = ibis.duckdb.connect(path, storage_compatibility_version="v1.5.0")
         store = Store(url, con, "duckdb")
     elif scheme == "spark":
         master_part, _, query = rest.partition("?")

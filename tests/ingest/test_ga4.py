@@ -247,3 +247,47 @@ def test_parquet_chunks_are_whole_row_groups_and_resume_after_one(
     assert query(store, "SELECT source_row, reason FROM quarantine") == [
         (32, "event_timestamp is missing or not an integer")
     ]
+
+
+def test_a_chunk_whose_quarantine_redaction_fails_is_rolled_back_whole(
+    store: Store,
+    tmp_path: Path,
+    checksums: Callable[[Store], dict[str, tuple[int, str]]],
+    write_ga4_parquet: Callable[..., None],
+    ga4_row: Callable[..., dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The raw text of rejected rows is redacted in a thread beside the chunk's INSERT."""
+    import pyarrow.parquet as pq
+
+    from kizuki.ingest import pipeline, tabular
+
+    rows = [ga4_row(T0 + i, "page_view", f"u{i % 7}.1", seq=i) for i in range(40)]
+    for i in (4, 17, 33):  # one rejected row in each of three chunks
+        rows[i] = ga4_row(None, "page_view", "u1.1", seq=i)
+    f = tmp_path / "events.parquet"
+    write_ga4_parquet(f, rows)
+    pq.write_table(pq.read_table(f), f, row_group_size=15)
+    monkeypatch.setattr(tabular, "PARQUET_CHUNK_ROWS", 1)
+    redact = pipeline._redactor()
+    calls = []
+
+    def fail_on_second(raw: Any) -> Any:
+        calls.append(len(raw))
+        if len(calls) == 2:
+            raise RuntimeError("redactor failed")
+        return redact(raw)
+
+    monkeypatch.setattr(pipeline, "_redactor", lambda: fail_on_second)
+    with pytest.raises(RuntimeError, match="redactor failed"):
+        ingest_files(store, "ga4", [f], batch_rows=15)
+    done = store.duckdb.execute("SELECT last_row, rows_in FROM ingest_progress").fetchall()
+    assert done == [(15, 15)]  # the first chunk only: nothing of the second was written
+    assert checksums(store)["events"][0] == 14
+    assert checksums(store)["quarantine"][0] == 1
+    (r,) = ingest_files(store, "ga4", [f], batch_rows=15)  # resumes after the first chunk
+    assert (r.rows_in, r.rows_loaded, r.rows_quarantined) == (40, 37, 3)
+    fresh = open_store("duckdb://")
+    monkeypatch.setattr(pipeline, "_redactor", lambda: redact)
+    ingest_files(fresh, "ga4", [f], batch_rows=15)
+    assert checksums(store) == checksums(fresh)

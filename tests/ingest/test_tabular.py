@@ -266,9 +266,10 @@ def test_jsonl_lines_that_are_not_utf8_are_quarantined(
 def test_connection_settings_are_restored(store: Store, tmp_path: Path) -> None:
     con = store.duckdb
     con.execute("SET memory_limit = '3GiB'")
+    con.execute("SET disabled_compression_methods = 'rle'")
     settings = (
         "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order'), "
-        "current_setting('enable_progress_bar')"
+        "current_setting('enable_progress_bar'), current_setting('disabled_compression_methods')"
     )
     before = con.execute(settings).fetchone()
     f = _csv(tmp_path / "customers.csv", "customer_id,created_at\nc1,2026-01-01\n")

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from kizuki.errors import IngestError
 from kizuki.ingest.connector import LINE_RAW, Chunk, Derived, Resume, line_chunks, packed_raw
 from kizuki.ingest.tabular import _parquet_chunks
-from kizuki.ingest.validate import Source, ident, stage_sql
+from kizuki.ingest.validate import ident
 from kizuki.schema import TABLES
 
 __all__ = ["GA4Connector"]
@@ -150,7 +150,8 @@ def _page_path_steps(loc: str) -> tuple[str, str, str]:
 
     ``http(s)://host/path`` (nearly every GA4 ``page_location``) is cut with string functions,
     3x faster than the regular expression that the other forms go through; both give the same
-    path, ``/`` when it is empty.
+    path, ``/`` when it is empty. The web case comes first in a ``coalesce`` (a ``CASE`` over
+    text costs DuckDB a copy of every value).
     """
     cut = f"least(nullif(strpos({loc}, '?'), 0), nullif(strpos({loc}, '#'), 0))"
     base = (
@@ -163,10 +164,54 @@ def _page_path_steps(loc: str) -> tuple[str, str, str]:
     )
     after_host = "substr(__b, __w - 1 + nullif(strpos(substr(__b, __w), '/'), 0))"
     path = (
-        f"CASE WHEN __w IS NOT NULL THEN coalesce({after_host}, '/') WHEN __b IS NOT NULL "
-        f"THEN coalesce(nullif(regexp_extract({loc}, {_PATH_RE}, 1), ''), '/') END AS __path"
+        f"coalesce({after_host}, CASE WHEN __w IS NOT NULL THEN '/' WHEN __b IS NOT NULL "
+        f"THEN coalesce(nullif(regexp_extract({loc}, {_PATH_RE}, 1), ''), '/') END) AS __path"
     )
     return base, web, path
+
+
+#: ``event_timestamp`` is a time this pipeline accepts
+_TS_OK = f"event_timestamp BETWEEN {_MIN_US} AND {_MAX_US - 1}"
+
+#: why a row is quarantined (NULL for a good row). These are the only ways a GA4 row fails:
+#: ``event_id`` is never NULL, ``ts`` is NULL only when ``_TS_OK`` fails, a present
+#: ``user_pseudo_id`` sets ``anonymous_id``, and blank names are caught here.
+_REASON = (
+    "CASE WHEN event_timestamp IS NULL THEN 'event_timestamp is missing or not an integer' "
+    f"WHEN NOT ({_TS_OK}) THEN 'event_timestamp ' || event_timestamp || ' is not microseconds "
+    "since the epoch between 2000 and 2100' "
+    "WHEN nullif(trim(user_pseudo_id), '') IS NULL THEN 'user_pseudo_id is missing' "
+    "WHEN nullif(trim(event_name), '') IS NULL THEN 'event_name is missing' END"
+)
+
+#: the natural key that ``event_id`` is the md5 of (missing parts as empty text)
+_KEY = "concat_ws('|', {})".format(
+    ", ".join(
+        f"coalesce({c}::VARCHAR, '')"
+        for c in (
+            "user_pseudo_id",
+            "event_timestamp",
+            "event_name",
+            "event_bundle_sequence_id",
+            "batch_event_index",
+        )
+    )
+)
+
+
+def _properties(params: tuple[str, ...]) -> str:
+    """The JSON object of the parameters not mapped to columns, in their order."""
+    json_values = [
+        f"to_json(x.value.{f})"
+        for f in ("string_value", "int_value", "double_value", "float_value")
+        if f in params
+    ]
+    value_json = ", ".join([*json_values, "'null'"])
+    kept = " AND ".join(f"x.key <> '{k}'" for k in _MAPPED)
+    return (
+        f"coalesce('{{' || array_to_string(list_transform(list_filter(event_params, x -> "
+        f"{kept}), x -> to_json(x.key) || ':' || coalesce({value_json})), ',') || '}}', '{{}}')"
+    )
 
 
 def _stage(
@@ -176,20 +221,14 @@ def _stage(
     device: tuple[str, ...],
     pre: str | None,
 ) -> str:
+    """The staging SELECT: ``_row``, the ``events`` columns, the search extras, ``_reason``.
+
+    Written out for GA4 rather than through :func:`kizuki.ingest.validate.stage_sql`: every
+    column is computed by the connector, and the reason depends only on three source columns.
+    """
     sid = (
         f"coalesce({_param(params, 'ga_session_id', 'int_value')}::VARCHAR, "
         f"{_param(params, 'ga_session_id', 'string_value')})"
-    )
-    json_values = [
-        f"to_json(x.value.{f})"
-        for f in ("string_value", "int_value", "double_value", "float_value")
-        if f in params
-    ]
-    value_json = ", ".join([*json_values, "'null'"])
-    props = (
-        "coalesce('{' || array_to_string(list_transform(list_filter(event_params, x -> x.key "
-        f"NOT IN {tuple(_MAPPED)!r}), x -> to_json(x.key) || ':' || "
-        f"coalesce({value_json})), ',') || '}}', '{{}}')"
     )
     lang = [f"nullif({_param(params, 'language', 'string_value')}, '')"]
     if "string_value" in uprops:
@@ -205,55 +244,40 @@ def _stage(
     loc = _param(params, "page_location", "string_value")
     path_base, path_web, path = _page_path_steps("__loc")
     from_sql = (
-        f"(SELECT *, {path} FROM (SELECT *, {path_web} FROM (SELECT *, {path_base} FROM "
-        f"(SELECT *, {loc} AS __loc, {sid} AS __sid FROM "
-        f"(SELECT *, list_transform(event_params, x -> x.key) AS __k FROM {base})))))"
+        f"(SELECT *, {path_web} FROM (SELECT *, {path_base} FROM "
+        f"(SELECT *, {loc} AS __loc FROM "
+        f"(SELECT *, list_transform(event_params, x -> x.key) AS __k FROM {base}))))"
     )
-    id_parts = ", ".join(
-        f"coalesce({c}::VARCHAR, '')"
-        for c in (
-            "user_pseudo_id",
-            "event_timestamp",
-            "event_name",
-            "event_bundle_sequence_id",
-            "batch_event_index",
-        )
-    )
-    ts_ok = f"event_timestamp BETWEEN {_MIN_US} AND {_MAX_US - 1}"
-    sources = {
-        "event_id": Source(f"left(md5(concat_ws('|', {id_parts})), 20)", trusted=True),
-        "ts": Source(
-            f"CASE WHEN {ts_ok} THEN timezone('UTC', make_timestamp(event_timestamp)) END",
-            trusted=True,
-            label="event_timestamp",
-        ),
-        "customer_id": Source("nullif(user_id, '')", trusted=True),
-        "anonymous_id": Source("nullif(user_pseudo_id, '')", trusted=True, label="user_pseudo_id"),
-        "session_id": Source("nullif(user_pseudo_id, '') || '.' || __sid", trusted=True),
-        "event_name": Source("nullif(event_name, '')", trusted=True),
-        "page_path": Source("__path", trusted=True),
-        "page_title": Source(_param(params, "page_title", "string_value"), trusted=True),
-        "referrer": Source(_param(params, "page_referrer", "string_value"), trusted=True),
-        "device": Source("device.category" if "category" in device else "NULL", trusted=True),
-        "properties": Source(props, trusted=True),
-    }
-    ts_reason = (
-        "CASE WHEN event_timestamp IS NULL THEN 'event_timestamp is missing or not an integer' "
-        f"WHEN NOT ({ts_ok}) THEN 'event_timestamp ' || event_timestamp || ' is not microseconds "
-        "since the epoch between 2000 and 2100' "
-        "WHEN nullif(trim(user_pseudo_id), '') IS NULL THEN 'user_pseudo_id is missing' "
-        "WHEN nullif(trim(event_name), '') IS NULL THEN 'event_name is missing' END"
-    )
-    reason = f"coalesce({pre}, {ts_reason})" if pre else ts_reason
-    # Only searches need these: worked out for view_search_results events alone.
     search = "event_name = 'view_search_results'"
-    extras = {
+    reason = f"coalesce({pre}, {_REASON})" if pre else _REASON
+    columns = {
+        "event_id": f"left(md5({_KEY}), 20)",
+        "ts": f"CASE WHEN {_TS_OK} THEN timezone('UTC', make_timestamp(event_timestamp)) END",
+        "customer_id": "nullif(user_id, '')",
+        "anonymous_id": "nullif(user_pseudo_id, '')",
+        "session_id": f"nullif(user_pseudo_id, '') || '.' || {sid}",
+        "event_name": "nullif(event_name, '')",
+        "page_path": path.removesuffix(" AS __path"),
+        "page_title": _param(params, "page_title", "string_value"),
+        "referrer": _param(params, "page_referrer", "string_value"),
+        "device": "device.category" if "category" in device else "NULL",
+        "properties": _properties(params),
+        # Only searches need these: worked out for view_search_results events alone.
         "_search_term": f"CASE WHEN {search} THEN "
         f"{_param(params, 'search_term', 'string_value')} END",
         "_language": f"CASE WHEN {search} THEN coalesce({', '.join(lang)}) END",
         "_results_count": f"CASE WHEN {search} THEN {results} END",
+        "_reason": reason,
     }
-    return stage_sql(TABLES["events"], sources, from_sql, pre_reason=reason, extras=extras)
+    types = {c.name: _DUCK_TYPES[c.type] for c in TABLES["events"].columns}
+    out = ", ".join(
+        f"({sql})::{types[name]} AS {ident(name)}" if name in types else f"{sql} AS {name}"
+        for name, sql in columns.items()
+    )
+    return f"SELECT _row, {out} FROM {from_sql}"
+
+
+_DUCK_TYPES = {"string": "VARCHAR", "json": "VARCHAR", "timestamp": "TIMESTAMPTZ"}
 
 
 _SEARCHES = (

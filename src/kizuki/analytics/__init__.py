@@ -9,6 +9,7 @@ docs/metrics.md.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import ibis.expr.types as ir
 import numpy as np
@@ -41,8 +42,13 @@ __all__ = ["JOURNEY_RESULT_TABLES", "RESULT_TABLES", "run_all"]
 
 STEP = "analyze"
 
-#: Intermediate tables that several result tables of one run read (computed once).
-Shared = dict[str, ir.Table]
+
+@dataclass
+class Shared:
+    """What one run computes once and several result tables read."""
+
+    journey: Journey
+    tables: dict[str, ir.Table] = field(default_factory=dict)
 
 
 def _write_overview(store: Store, shared: Shared) -> None:
@@ -62,10 +68,12 @@ def _write_overview(store: Store, shared: Shared) -> None:
 
 
 def _sessions(store: Store, shared: Shared) -> ir.Table:
-    """The events in sessions, computed once per run (the sessions are most of the cost)."""
-    if "sessions" not in shared:
-        shared["sessions"] = sessionize(narrow_events(store.table("events"))).cache()
-    return shared["sessions"]
+    """The events in sessions: the journey stream's own sessions when there are events (one
+    sessionisation serves every result), without searches that have no event of their own."""
+    if _empty(store, "events"):
+        return sessionize(narrow_events(store.table("events")))
+    stream = _stream(store, shared)
+    return stream.filter(~stream.search_only)
 
 
 def _write_events_daily(store: Store, shared: Shared) -> None:
@@ -85,11 +93,20 @@ RESULT_TABLES: dict[str, Callable[[Store, Shared], None]] = {
 }
 
 
-def _write_friction(store: Store, journey: Journey) -> list[str]:
+def _stream(store: Store, shared: Shared) -> ir.Table:
+    """The sessionised, annotated event stream, computed once per run and kept in the engine
+    (a temporary table: writing ten million rows to the store file would cost more than
+    computing them)."""
+    if "stream" not in shared.tables:
+        t = store.table
+        events = journey_events(t("events"), t("searches"), shared.journey, content=t("content"))
+        shared.tables["stream"] = events.cache()
+    return shared.tables["stream"]
+
+
+def _write_friction(store: Store, journey: Journey, shared: Shared) -> list[str]:
     t = store.table
-    events = journey_events(t("events"), t("searches"), journey, content=t("content"))
-    store.write_table("work_journey_events", events)
-    stream = t("work_journey_events")  # stored: read by all four results
+    stream = _stream(store, shared)  # read by all four results
     store.write_table("result_signals", signals_from_events(stream, journey))
     sig = t("result_signals")
     points = find_friction_points(sig, stream, t("contacts"), t("subscriptions"))
@@ -104,15 +121,15 @@ def _write_friction(store: Store, journey: Journey) -> list[str]:
     ]
 
 
-def _write_silent(store: Store, journey: Journey) -> list[str]:
+def _write_silent(store: Store, journey: Journey, shared: Shared) -> list[str]:
     t = store.table
     # The estimator also asks what a visitor looked for: add the self-service activity signals.
     activity = signals_from_events(
-        t("work_journey_events"), journey, SignalConfig(signals=ACTIVITY_SIGNALS)
+        _stream(store, shared), journey, SignalConfig(signals=ACTIVITY_SIGNALS)
     )
     signals = t("result_signals").union(activity)
     table = silent_customers(
-        events=t("work_journey_events"),  # already sessionised: the signals' own session keys
+        events=_stream(store, shared),  # sessionised: the signals' own session keys
         signals=signals,
         contacts=t("contacts"),
         customers=t("customers"),
@@ -122,14 +139,14 @@ def _write_silent(store: Store, journey: Journey) -> list[str]:
         rng=np.random.default_rng(0),
     )
     store.write_table("result_silent_customers", _silent_arrow(table))
-    return ["result_silent_customers", *_write_fix_first(store, journey)]
+    return ["result_silent_customers", *_write_fix_first(store, journey, shared)]
 
 
 #: Problems of ``result_fix_first`` that get example sessions in ``result_friction_examples``.
 EXAMPLE_PROBLEMS = 10
 
 
-def _write_fix_first(store: Store, journey: Journey) -> list[str]:
+def _write_fix_first(store: Store, journey: Journey, shared: Shared) -> list[str]:
     """``result_fix_first`` (docs/silent.md) and example sessions of its top problems."""
     ranked = fix_first(
         *(
@@ -149,7 +166,7 @@ def _write_fix_first(store: Store, journey: Journey) -> list[str]:
     }
     examples = friction_examples(
         store.table("result_signals"),
-        store.table("work_journey_events"),
+        _stream(store, shared),
         wanted,
         ignore_events=journey.ignore_events,
     )
@@ -200,7 +217,7 @@ def _silent_arrow(table: pd.DataFrame) -> pa.Table:
 
 
 #: Result tables that need the journey map -> the step that (re)writes them, in run order.
-JOURNEY_RESULT_TABLES: dict[str, Callable[[Store, Journey], list[str]]] = {
+JOURNEY_RESULT_TABLES: dict[str, Callable[[Store, Journey, Shared], list[str]]] = {
     "friction": _write_friction,
     "silent": _write_silent,
 }
@@ -240,26 +257,26 @@ def run_all(
     total = len(RESULT_TABLES) + len(JOURNEY_RESULT_TABLES)
     done = 0
     progress(STEP, 0, total)
-    shared: Shared = {}
+    shared = Shared(journey or load_journey())
     for name, write in RESULT_TABLES.items():
         write(store, shared)
         written.append(name)
         done += 1
         progress(STEP, done, total)
-    shared.clear()  # frees the cached sessions
     if _empty(store, "events"):
         progress(f"{STEP}: skipped friction and silent customers (no events)", 0, 0)
         progress(STEP, total, total)
         return written
-    journey = journey or load_journey()
+    journey = shared.journey
     for step, write_step in JOURNEY_RESULT_TABLES.items():
         missing = [name for name in STEP_NEEDS[step] if _empty(store, name)]
         if missing:
             progress(f"{STEP}: skipped {step} (no {', '.join(missing)})", 0, 0)
         else:
             progress(f"{STEP}: {step}", 0, 1)
-            written += write_step(store, journey)
+            written += write_step(store, journey, shared)
             progress(f"{STEP}: {step}", 1, 1)
         done += 1
         progress(STEP, done, total)
+    shared.tables.clear()  # frees the cached stream
     return written

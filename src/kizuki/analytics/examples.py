@@ -65,7 +65,7 @@ def friction_examples(
     signals
         ``result_signals`` (:func:`kizuki.analytics.signals.find_struggle_signals`).
     stream
-        ``work_journey_events`` (:func:`kizuki.analytics.signals.journey_events`).
+        the journey event stream (:func:`kizuki.analytics.signals.journey_events`).
     points
         ``point_id`` -> the signal detail to prefer (an error message), or None.
     per_point, max_events, lead_events

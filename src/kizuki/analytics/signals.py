@@ -164,6 +164,7 @@ def _with_searches(
             results_count=ibis.null("int64"),
             search_intent=ibis.null("string"),
             searched=ibis.literal(False),
+            search_only=ibis.literal(False),
         )
     s = searches
     clicked = ibis.null("string")
@@ -188,6 +189,7 @@ def _with_searches(
         "results_count",
         "search_intent",
         searched=joined._search_id.notnull(),
+        search_only=ibis.literal(False),
     )
     name = journey.help.search_events[0] if journey.help.search_events else SEARCH_ONLY_EVENT
     alone = s.anti_join(ev, s._search_id == ev.event_id)
@@ -204,6 +206,7 @@ def _with_searches(
         results_count=alone.results_count,
         search_intent=alone.search_intent,
         searched=ibis.literal(True),
+        search_only=ibis.literal(True),
     )
     return matched.union(extra)
 
@@ -245,7 +248,8 @@ def journey_events(
     - ``page_seq``, ``journey_seq``: the visitor's page views and journey rows so far, this
       one included (consecutive within a session; a signal's context page is the session's
       journey row numbered ``journey_seq``);
-    - ``detail``: a search's query, else the ``error_message`` of the event's properties.
+    - ``detail``: a search's query, else the ``error_message`` of the event's properties;
+    - ``search_only``: the row is a search with no event of its own.
     """
     stream = _with_searches(events, searches, journey, content)
     if not use_session_id:
@@ -299,6 +303,7 @@ def journey_events(
         page_seq=stream.page_seq,
         journey_seq=stream.journey_seq,
         detail=ibis.cases((help_kind == "search", stream.query), else_=stream.detail),
+        search_only=stream.search_only,
     )
 
 

@@ -1,39 +1,61 @@
-"""Accuracy of the silent-customer estimator against the simulator's ground truth (issue 3, #1).
+"""Accuracy of the silent-customer estimate against the simulator's ground truth (issue 3, #1).
 
 For each config and seed: simulate the company, ingest it with ``kizuki.ingest.ingest_files``
-into a fresh DuckDB store, build a minimal signals table (below), run
-:func:`kizuki.analytics.silent.silent_customers`, and compare every planted problem's estimate
-(the row of its page) with ``ground_truth/problems.json``. Prints one table per config:
-problem, true silent, estimated silent (the first seed's, with its 95% interval), mean error,
-and over all seeds: the share within ±10%, the share whose interval holds the truth, and the
-share where the problem is among the top (planted + 2) pages by estimated silent customers.
+into a fresh DuckDB store (one thread), compute the signals exactly as ``kizuki analyze`` does
+(``kizuki.analytics._write_friction`` / ``_write_silent``: :func:`journey_events` with the demo
+journey map, :func:`signals_from_events`, plus the self-service activity signals), run the
+product's silent-customer estimate, rank the pages as ``kizuki export friction`` does, and
+compare every planted problem with ``ground_truth/problems.json``.
+
+The truth is the issue's definition: S = affected − those who opened a ticket about the
+problem's intent within 14 days of the hit (``silent_in_window``; the simulator also plants
+late contacts, 15–45 days after, which the older any-time ``silent`` list counts as contacts).
+
+Prints one table per config and size: per problem the truth and estimate of the first seed
+with its 95% interval, the mean signed and absolute error of S over seeds, and the number of
+seeds within ±10%, with the truth inside the interval, and with the problem among the top
+(planted + 2) ranked friction points.
 
     .venv/bin/python bench/accuracy_silent.py                        # 3 configs x 10 seeds
-    .venv/bin/python bench/accuracy_silent.py --configs default --seeds 3
+    .venv/bin/python bench/accuracy_silent.py --configs default --seeds 3 --customers 20000
+    .venv/bin/python bench/accuracy_silent.py --cache /tmp/acc       # keep the stores
 
-The signals table here is a stand-in for ``kizuki.analytics.signals`` (kept in bench/ so
-src/ holds one definition): errors with their message as ``detail``; loops (the same page
-viewed three times in a row); help searches (intent from the help article viewed right after
-the same query anywhere in the data; zero-result searches keep their own name) and chatbot
-opens (intent from the chatbot conversation in ``contacts`` within 30 minutes). Session keys
-follow ``kizuki.analytics.sessions.sessionize`` (30-minute gap).
+``--cache DIR`` keeps each run's store (with its signals) and truth; a later run with the same
+DIR reads the estimator's inputs from it again without simulating, which is how changes to the
+estimator are measured on the same data.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from kizuki.analytics.silent import SilentConfig, silent_customers
+from kizuki.analytics.export import friction_export_table
+from kizuki.analytics.signals import (
+    ACTIVITY_SIGNALS,
+    SignalConfig,
+    journey_events,
+    signals_from_events,
+)
+from kizuki.analytics.silent import (
+    SilentConfig,
+    SilentInputs,
+    estimate_silent,
+    load_silent_inputs,
+)
 from kizuki.ingest import ingest_files
+from kizuki.journey import load_journey
 from kizuki.simulate import load_config, simulate_company
-from kizuki.store import Store, open_store
+from kizuki.store import open_store
 
 HERE = Path(__file__).parent
 CONFIGS = {
@@ -41,177 +63,208 @@ CONFIGS = {
     "low_contact": HERE / "configs" / "low_contact.yaml",
     "high_contact": HERE / "configs" / "high_contact.yaml",
 }
-
-SIGNALS_SQL = r"""
-CREATE OR REPLACE TABLE bench_signals AS
-WITH ev AS (
-  SELECT *, coalesce(customer_id, anonymous_id) AS visitor_id,
-         lag(ts) OVER (PARTITION BY coalesce(customer_id, anonymous_id)
-                       ORDER BY ts, event_id) AS prev_ts
-  FROM events
-), numbered AS (
-  SELECT *, visitor_id || ':' || CAST(sum(CASE WHEN prev_ts IS NULL
-                                     OR ts > prev_ts + INTERVAL 30 MINUTE THEN 1 ELSE 0 END)
-           OVER (PARTITION BY visitor_id ORDER BY ts, event_id ROWS UNBOUNDED PRECEDING) AS VARCHAR)
-         AS session_key
-  FROM ev
-), pv AS (
-  SELECT *, lag(page_path) OVER w AS p1, lag(page_path, 2) OVER w AS p2,
-            lead(page_path) OVER w AS next_page
-  FROM numbered WHERE event_name = 'page_view'
-  WINDOW w AS (PARTITION BY session_key ORDER BY ts, event_id)
-), article AS (
-  SELECT regexp_replace(url, '^https?://[^/]+', '') AS path,
-         json_extract_string(intents, '$[0]') AS intent
-  FROM content
-), searched AS (
-  SELECT n.session_key, n.visitor_id, n.customer_id, n.ts, n.page_path, s.query, s.results_count,
-         (SELECT p.page_path FROM pv p WHERE p.session_key = n.session_key AND p.ts > n.ts
-          ORDER BY p.ts LIMIT 1) AS next_page
-  FROM numbered n JOIN searches s ON s.search_id = n.event_id
-), qmap AS (
-  SELECT query, arg_max(intent, n) AS intent FROM (
-    SELECT s.query, a.intent, count(*) AS n FROM searched s JOIN article a ON a.path = s.next_page
-    GROUP BY ALL) GROUP BY query
+TRUTH_KEYS = (
+    "name",
+    "page_path",
+    "intent",
+    "n_affected",
+    "n_silent",
+    "n_silent_in_window",
+    "n_contacted_in_window",
+    "window_days",
 )
-SELECT visitor_id, customer_id, session_key, ts, NULL::VARCHAR AS stage, 'error' AS signal,
-       page_path,
-       NULL::VARCHAR AS intent, json_extract_string(properties, '$.error_message') AS detail
-FROM numbered WHERE event_name = 'error'
-UNION ALL
-SELECT visitor_id, customer_id, session_key, ts, NULL, 'loop', page_path, NULL, NULL
-FROM pv WHERE page_path = p1 AND page_path = p2 AND page_path NOT LIKE '/help%'
-UNION ALL
-SELECT s.visitor_id, s.customer_id, s.session_key, s.ts, NULL,
-       CASE WHEN s.results_count = 0 THEN 'zero_result_search' ELSE 'help_search' END,
-       s.page_path, q.intent, s.query
-FROM searched s LEFT JOIN qmap q USING (query)
-UNION ALL
-SELECT n.visitor_id, n.customer_id, n.session_key, n.ts, NULL, 'chatbot', n.page_path,
-       (SELECT b.intent FROM contacts b
-        WHERE b.channel = 'chatbot' AND b.customer_id = n.customer_id
-          AND b.opened_at BETWEEN n.ts - INTERVAL 30 MINUTE AND n.ts + INTERVAL 30 MINUTE
-        ORDER BY abs(epoch(b.opened_at) - epoch(n.ts)) LIMIT 1), NULL
-FROM numbered n WHERE n.event_name = 'chatbot_open'
-"""
 
 
-def build_store(
-    config: Path | None, seed: int, tmp: Path, *, detail: bool = True
-) -> tuple[Store, list[dict[str, object]]]:
-    """Simulate, ingest and add the bench signals table; return the store and the truth."""
-    cfg = load_config(config, seed=seed)
-    sim = simulate_company(cfg, tmp / "data")
-    store = open_store(f"duckdb:///{tmp / 'store.duckdb'}")
+def build_store(config: Path | None, seed: int, customers: int | None, out: Path) -> None:
+    """Simulate, ingest and compute the product's signals into ``out/store.duckdb``."""
+    timing: dict[str, float] = {}
+    t0 = time.perf_counter()
+    sim = simulate_company(load_config(config, seed=seed, customers=customers), out / "data")
+    timing["simulate_s"] = time.perf_counter() - t0
+    store = open_store(f"duckdb:///{out / 'store.duckdb'}")
+    store.duckdb.execute("SET threads=1")
+    t0 = time.perf_counter()
     for table, path in sim.canonical_files:
         ingest_files(store, "csv", [path], table=table)
     ingest_files(store, "ga4", [sim.ga4_file])
     ingest_files(store, "zendesk", [sim.zendesk_file])
-    store.duckdb.execute(SIGNALS_SQL)
-    if not detail:  # errors without their message, as kizuki.analytics.signals gives them today
-        store.duckdb.execute("UPDATE bench_signals SET detail = NULL")
-    truth = json.loads((sim.ground_truth_dir / "problems.json").read_text(encoding="utf-8"))
-    return store, truth
+    timing["ingest_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    # the steps of kizuki.analytics._write_friction and _write_silent that the estimate reads
+    journey = load_journey(name="demo")
+    t = store.table
+    stream = journey_events(t("events"), t("searches"), journey, content=t("content"))
+    store.write_table("work_journey_events", stream)
+    stream = t("work_journey_events")
+    store.write_table("result_signals", signals_from_events(stream, journey))
+    activity = signals_from_events(stream, journey, SignalConfig(signals=ACTIVITY_SIGNALS))
+    store.write_table("work_activity_signals", activity)
+    timing["signals_s"] = time.perf_counter() - t0
+    timing["events"] = float(sim.n_events)
+    store.close()
+    raw = json.loads((sim.ground_truth_dir / "problems.json").read_text(encoding="utf-8"))
+    truth = [{k: p[k] for k in TRUTH_KEYS} for p in raw]
+    (out / "truth.json").write_text(json.dumps(truth), encoding="utf-8")
+    (out / "timing.json").write_text(json.dumps(timing), encoding="utf-8")
+    shutil.rmtree(out / "data")
 
 
-def run_one(
-    config: Path | None, seed: int, cfg: SilentConfig, *, detail: bool = True
-) -> list[dict[str, object]]:
-    with tempfile.TemporaryDirectory(prefix="kizuki-acc-") as d:
-        store, truth = build_store(config, seed, Path(d), detail=detail)
-        t0 = time.perf_counter()
-        result = silent_customers(
-            events=store.table("events"),
-            signals=store.table("bench_signals"),
-            contacts=store.table("contacts"),
-            customers=store.table("customers"),
-            subscriptions=store.table("subscriptions"),
-            surveys=store.table("surveys"),
-            incidents=store.table("incidents"),
-            config=cfg,
-            rng=np.random.default_rng(seed),
+def load_inputs(store_dir: Path) -> SilentInputs:
+    """The estimator's inputs from a built store, read as ``kizuki analyze`` reads them."""
+    store = open_store(f"duckdb:///{store_dir / 'store.duckdb'}")
+    store.duckdb.execute("SET threads=1")
+    t = store.table
+    try:
+        return load_silent_inputs(
+            events=t("work_journey_events"),
+            signals=t("result_signals").union(t("work_activity_signals")),
+            contacts=t("contacts"),
+            customers=t("customers"),
+            subscriptions=t("subscriptions"),
+            surveys=t("surveys"),
+            incidents=t("incidents"),
+            config=SilentConfig(),
         )
-        seconds = time.perf_counter() - t0
-        store.duckdb.close()
-    pages = result[result["stage"] != "total"]
-    ranked = pages[pages["detected"]].sort_values("silent", ascending=False)["page_path"].tolist()
+    finally:
+        store.close()
+
+
+def load_or_build(
+    name: str, seed: int, customers: int | None, cache: Path | None
+) -> tuple[SilentInputs, list[dict[str, Any]], dict[str, float]]:
+    """Build the store (or reuse the cached one) and read the inputs, truth and timings."""
+    with tempfile.TemporaryDirectory(prefix="kizuki-acc-") as d:
+        where = cache / f"{name}-{customers or 'cfg'}-{seed}" if cache else Path(d) / "run"
+        if not (where / "timing.json").is_file():
+            if where.exists():
+                shutil.rmtree(where)
+            where.mkdir(parents=True)
+            build_store(CONFIGS[name], seed, customers, where)
+        t0 = time.perf_counter()
+        inputs = load_inputs(where)
+        truth = json.loads((where / "truth.json").read_text(encoding="utf-8"))
+        timing = json.loads((where / "timing.json").read_text(encoding="utf-8"))
+        timing["inputs_s"] = time.perf_counter() - t0
+    return inputs, truth, timing
+
+
+def compare(table: pd.DataFrame, truth: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per planted problem: truth, estimate, interval, rank."""
+    ranked = friction_export_table(table)["page_path"].tolist()
+    pages = table[table["stage"] != "total"]
+    by_silent = pages[pages["detected"]].sort_values("silent", ascending=False)
+    by_silent_pages = by_silent["page_path"].tolist()
     k = len(truth) + 2
     rows = []
     for t in truth:
         hit = pages[pages["page_path"] == t["page_path"]]
         r = hit.iloc[0] if len(hit) else None
-        est = float(r["silent"]) if r is not None else 0.0
-        lo = float(r["silent_ci_low"]) if r is not None else 0.0
-        hi = float(r["silent_ci_high"]) if r is not None else 0.0
+
+        def get(col: str, r: Any = r) -> float:
+            return float(r[col]) if r is not None and pd.notna(r[col]) else 0.0
+
+        true_s = float(t["n_silent_in_window"])
         rows.append(
             {
                 "problem": t["name"],
-                "true_affected": t["n_affected"],
-                "est_affected": float(r["affected"]) if r is not None else 0.0,
-                "true_silent": t["n_silent"],
-                "est_silent": est,
-                "lo": lo,
-                "hi": hi,
+                "true_affected": float(t["n_affected"]),
+                "est_affected": get("affected"),
+                "true_contacted": float(t["n_contacted_in_window"]),
+                "est_contacted": get("contacted"),
+                "true_silent": true_s,
+                "true_silent_any_time": float(t["n_silent"]),
+                "est_silent": get("silent"),
+                "lo": get("silent_ci_low"),
+                "hi": get("silent_ci_high"),
+                "err_pct": (get("silent") - true_s) / true_s * 100 if true_s else 0.0,
                 "intent_ok": r is not None and r["intent"] == t["intent"],
                 "top_k": t["page_path"] in ranked[:k],
-                "seconds": seconds,
+                "top_k_silent": t["page_path"] in by_silent_pages[:k],
             }
         )
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--first-seed", type=int, default=1)
-    ap.add_argument("--n-boot", type=int, default=200)
-    ap.add_argument("--json", type=Path, help="also write every per-seed row here")
     ap.add_argument(
-        "--no-detail", action="store_true", help="drop error messages (errors are one kind)"
+        "--customers", type=int, nargs="+", default=[0], help="sizes (0: the config's, 5,000)"
     )
+    ap.add_argument("--n-boot", type=int, default=200)
+    ap.add_argument("--cache", type=Path, help="keep/reuse the estimator inputs here")
+    ap.add_argument("--json", type=Path, help="also write every per-seed row here")
     args = ap.parse_args(argv)
     cfg = SilentConfig(n_boot=args.n_boot)
-    everything: dict[str, list[list[dict[str, object]]]] = {}
-    for name in args.configs:
-        per_seed = []
-        for seed in range(args.first_seed, args.first_seed + args.seeds):
-            t0 = time.perf_counter()
-            per_seed.append(run_one(CONFIGS[name], seed, cfg, detail=not args.no_detail))
-            print(f"  {name} seed {seed}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-        everything[name] = per_seed
-        _print_table(name, per_seed)
+    everything: dict[str, Any] = {}
+    for customers in args.customers:
+        for name in args.configs:
+            per_seed = []
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
+                t0 = time.perf_counter()
+                inputs, truth, timing = load_or_build(name, seed, customers or None, args.cache)
+                t1 = time.perf_counter()
+                table = estimate_silent(inputs, cfg, rng=np.random.default_rng(seed))
+                est_s = time.perf_counter() - t1
+                per_seed.append(compare(table, truth))
+                print(
+                    f"  {name} n={customers or 'cfg'} seed {seed}: {time.perf_counter() - t0:.1f} s"
+                    f" (estimate {est_s:.1f} s, {timing})",
+                    file=sys.stderr,
+                )
+            everything[f"{name}/{customers or 'cfg'}"] = per_seed
+            _print_table(name, customers, per_seed)
+        _print_summary(
+            {k: v for k, v in everything.items() if k.endswith(f"/{customers or 'cfg'}")}
+        )
     if args.json:
         args.json.write_text(json.dumps(everything, indent=1, default=float), encoding="utf-8")
     return 0
 
 
-def _print_table(name: str, per_seed: list[list[dict[str, object]]]) -> None:
+def _print_table(name: str, customers: int, per_seed: list[list[dict[str, Any]]]) -> None:
     n = len(per_seed)
-    print(f"\n### config `{name}` ({n} seeds)\n")
+    size = f"{customers:,} customers" if customers else "the config's 5,000 customers"
+    print(f"\n#### config `{name}`, {size} ({n} seeds)\n")
     print(
-        "| problem | true S (seed 1) | est. S (seed 1) | 95% CI (seed 1) | error % (seed 1) "
-        "| mean abs error % | within ±10% | CI covers truth | in top planted+2 | intent |"
+        "| problem | true S (seed 1) | est. S (seed 1) | 95% CI (seed 1) | mean error % "
+        "| sd % | mean abs error % | within ±10% | CI covers truth | in top planted+2 | intent |"
     )
-    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for i, first in enumerate(per_seed[0]):
-        errs = []
-        within = cover = top = intent = 0
-        for rows in per_seed:
-            r = rows[i]
-            ts, es = float(r["true_silent"]), float(r["est_silent"])  # type: ignore[arg-type]
-            err = (es - ts) / ts * 100 if ts else 0.0
-            errs.append(abs(err))
-            within += abs(err) <= 10
-            cover += float(r["lo"]) <= ts <= float(r["hi"])  # type: ignore[arg-type]
-            top += bool(r["top_k"])
-            intent += bool(r["intent_ok"])
-        t1, e1 = float(first["true_silent"]), float(first["est_silent"])  # type: ignore[arg-type]
+        rows = [s[i] for s in per_seed]
+        errs = np.array([r["err_pct"] for r in rows])
+        within = int(np.sum(np.abs(errs) <= 10))
+        cover = sum(r["lo"] <= r["true_silent"] <= r["hi"] for r in rows)
+        top = sum(bool(r["top_k"]) for r in rows)
+        intent = sum(bool(r["intent_ok"]) for r in rows)
         print(
-            f"| {first['problem']} | {t1:.0f} | {e1:.0f} | [{float(first['lo']):.0f}, "  # type: ignore[arg-type]
-            f"{float(first['hi']):.0f}] | {(e1 - t1) / t1 * 100:+.1f} | {np.mean(errs):.1f} | "  # type: ignore[arg-type]
+            f"| {first['problem']} | {first['true_silent']:.0f} | {first['est_silent']:.0f} | "
+            f"[{first['lo']:.0f}, {first['hi']:.0f}] | {errs.mean():+.1f} | "
+            f"{errs.std(ddof=1) if n > 1 else 0.0:.1f} | {np.abs(errs).mean():.1f} | "
             f"{within}/{n} | {cover}/{n} | {top}/{n} | {intent}/{n} |"
         )
+
+
+def _print_summary(runs: dict[str, list[list[dict[str, Any]]]]) -> None:
+    rows = [r for per_seed in runs.values() for seed in per_seed for r in seed]
+    if not rows:
+        return
+    n = len(rows)
+    within = sum(abs(r["err_pct"]) <= 10 for r in rows)
+    cover = sum(r["lo"] <= r["true_silent"] <= r["hi"] for r in rows)
+    top = sum(bool(r["top_k"]) for r in rows)
+    top_s = sum(bool(r["top_k_silent"]) for r in rows)
+    intent = sum(bool(r["intent_ok"]) for r in rows)
+    errs = np.array([r["err_pct"] for r in rows])
+    print(
+        f"\nall {n} (config, seed, problem) cases: within ±10% {within}/{n}, "
+        f"CI covers {cover}/{n}, "
+        f"top planted+2 (export rank) {top}/{n}, (by silent) {top_s}/{n}, intent {intent}/{n}, "
+        f"mean abs error {np.abs(errs).mean():.1f}%, mean signed {errs.mean():+.1f}%"
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ from kizuki.analytics.estimate import (
     bootstrap_hit_units,
     chi2_sf,
     fit_two_class,
+    hit_units_posterior,
     posterior_hit,
+    profile_hit_units,
 )
 from kizuki.analytics.sessions import sessionize
 from kizuki.analytics.silent import (
@@ -87,6 +89,71 @@ def test_interval_covers_the_truth_in_most_repetitions() -> None:
         lo, hi = np.quantile(draws, [0.025, 0.975])
         covered += lo <= 400 <= hi
     assert covered >= 8
+
+
+def draw_weak(rng: np.random.Generator, n_hit: int, n_bg: int) -> tuple[np.ndarray, np.ndarray]:
+    """A weakly identified page, like the simulator's card page with the product's signals.
+
+    The error is the problem's own (never in the background); loops are common in ordinary
+    sessions (31%) but rare in the short sessions of people who only look for help (6% of the
+    background), so loop and help depend on each other in the background, which the two-class
+    model does not allow for (measured on the card page: help 1.3% without a loop, 0.1% with).
+    """
+    err = np.r_[rng.random(n_hit) < 0.8, np.zeros(n_bg, bool)]
+    short = rng.random(n_bg) < 0.06
+    loop = np.r_[rng.random(n_hit) < 0.42, rng.random(n_bg) < np.where(short, 0.02, 0.31)]
+    help_bg = np.where(
+        short,
+        rng.choice(3, n_bg, p=[0.76, 0.12, 0.12]),
+        rng.choice(3, n_bg, p=[0.998, 0.001, 0.001]),
+    )
+    helped = np.r_[rng.choice(3, n_hit, p=[0.43, 0.39, 0.18]), help_bg]
+    return as_patterns(np.stack([err.astype(int), loop.astype(int), helped], axis=1))
+
+
+def test_profile_peaks_at_the_maximum_likelihood_fit() -> None:
+    pats, counts = as_patterns(draw_units(np.random.default_rng(7), 500, 10_000)[0])
+    fit = fit_two_class(pats, counts)
+    grid, loglik = profile_hit_units(fit, pats, counts)
+    assert grid[0] < fit.hit_units < grid[-1]
+    assert loglik.max() == pytest.approx(fit.log_likelihood, abs=0.05)
+    assert loglik[0] < loglik.max() - 8 and loglik[-1] < loglik.max() - 8  # grid wide enough
+    mean, draws = hit_units_posterior(grid, loglik, np.random.default_rng(1), n_draws=400)
+    assert abs(mean - fit.hit_units) / fit.hit_units < 0.05  # well identified: mean ~ MLE
+    lo, hi = np.quantile(draws, [0.025, 0.975])
+    boot = bootstrap_hit_units(fit, pats, counts, np.random.default_rng(2), n_boot=200)
+    b_lo, b_hi = np.quantile(boot, [0.025, 0.975])
+    assert lo < fit.hit_units < hi
+    assert 0.6 < (hi - lo) / (b_hi - b_lo) < 1.6  # as wide as the bootstrap's where both hold
+
+
+def test_posterior_mean_is_less_biased_than_the_maximum_where_the_page_is_weak() -> None:
+    """The MLE sticks at 'every hit shows the error' and undercounts; the posterior does not."""
+    mle, post, covered = [], [], 0
+    for seed in range(8):
+        rng = np.random.default_rng(300 + seed)
+        pats, counts = draw_weak(rng, 200, 3200)
+        fit = fit_two_class(pats, counts)
+        mean, draws = hit_units_posterior(*profile_hit_units(fit, pats, counts), rng)
+        mle.append(fit.hit_units)
+        post.append(mean)
+        covered += np.quantile(draws, 0.025) <= 200 <= np.quantile(draws, 0.975)
+    assert abs(np.mean(post) - 200) < abs(np.mean(mle) - 200)
+    assert np.mean(mle) < 170  # the bias is real in this setting (-20%) ...
+    assert covered >= 7  # ... and the posterior's interval is honest about it
+
+
+def test_a_heterogeneous_background_alone_is_not_a_problem() -> None:
+    """Loopers and help-only visitors make two classes that beat independence at scale, but
+    their 'hit' class raises one indicator only; a real problem raises two or more."""
+    from kizuki.analytics.silent import _is_problem
+
+    cfg = SilentConfig()
+    noise = fit_two_class(*draw_weak(np.random.default_rng(9), 0, 60_000))
+    assert noise.p_value < cfg.alpha  # significant: G2 grows with the units
+    assert not _is_problem(noise, cfg)
+    problem = fit_two_class(*draw_weak(np.random.default_rng(9), 300, 60_000))
+    assert _is_problem(problem, cfg)
 
 
 def test_independent_background_noise_is_not_a_problem() -> None:
@@ -364,35 +431,15 @@ def _bench() -> ModuleType:
 
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, list[Any]]:
-    """2,500 customers over 90 days (the default company, seed 5), estimated once."""
-    from kizuki.simulate import load_config, simulate_company
-    from kizuki.store import open_store
-
+    """2,500 customers over 90 days (the default company, seed 5), estimated once with the
+    product's own signals (the steps of ``kizuki analyze``, as bench/accuracy_silent.py runs
+    them)."""
     bench = _bench()
     tmp = tmp_path_factory.mktemp("silent-sim")
-    cfg = load_config(None, customers=2500, seed=5)
-    sim = simulate_company(cfg, tmp / "data")
-    st = open_store(f"duckdb:///{tmp / 'store.duckdb'}")
-    from kizuki.ingest import ingest_files
-
-    for table, path in sim.canonical_files:
-        ingest_files(st, "csv", [path], table=table)
-    ingest_files(st, "ga4", [sim.ga4_file])
-    ingest_files(st, "zendesk", [sim.zendesk_file])
-    st.duckdb.execute(bench.SIGNALS_SQL)
-    out = silent_customers(
-        events=st.table("events"),
-        signals=st.table("bench_signals"),
-        contacts=st.table("contacts"),
-        customers=st.table("customers"),
-        subscriptions=st.table("subscriptions"),
-        surveys=st.table("surveys"),
-        incidents=st.table("incidents"),
-        config=SilentConfig(n_boot=100),
-        rng=np.random.default_rng(5),
-    )
-    st.close()
-    truth = json.loads((sim.ground_truth_dir / "problems.json").read_text(encoding="utf-8"))
+    bench.build_store(None, 5, 2500, tmp)
+    inputs = bench.load_inputs(tmp)
+    out = estimate_silent(inputs, SilentConfig(n_boot=100), rng=np.random.default_rng(5))
+    truth = json.loads((tmp / "truth.json").read_text(encoding="utf-8"))
     return out, truth
 
 
@@ -407,10 +454,11 @@ def test_every_planted_problem_is_found_ranked_and_covered(
         assert t["page_path"] in top, t["name"]
         row = pages[pages["page_path"] == t["page_path"]].iloc[0]
         assert row["intent"] == t["intent"], t["name"]
-        assert row["silent_ci_low"] <= t["n_silent"] <= row["silent_ci_high"], t["name"]
+        truth_s = t["n_silent_in_window"]  # the issue's S: no contact within 14 days of the hit
+        assert row["silent_ci_low"] <= truth_s <= row["silent_ci_high"], t["name"]
         # 2,500 customers: intervals are ±20-35% wide, so only gross errors fail here; the
         # full-size bench (bench/accuracy_silent.py) measures the ±10% goal over 10 seeds
-        assert abs(row["silent"] - t["n_silent"]) / t["n_silent"] < 0.4, t["name"]
+        assert abs(row["silent"] - truth_s) / truth_s < 0.4, t["name"]
 
 
 def test_simulated_contact_rates_are_in_the_planted_range(
@@ -418,7 +466,7 @@ def test_simulated_contact_rates_are_in_the_planted_range(
 ) -> None:
     out, truth = simulated
     total = out.iloc[-1]
-    true_c = sum(t["n_contacted"] for t in truth)
+    true_c = sum(t["n_contacted_in_window"] for t in truth)
     assert total["contacted_ci_low"] * 0.7 <= true_c <= total["contacted_ci_high"] * 1.3
     assert total["silent"] == pytest.approx(total["affected"] - total["contacted"])
 
@@ -472,6 +520,9 @@ def test_units_are_the_same_on_duckdb_and_spark(
                 after.sort_values(list(after.columns)).reset_index(drop=True),
             )
         )
+    # the Spark store is shared by the whole session: leave its canonical tables empty again
+    for name in ("events", "contacts"):
+        spark_store.write_table(name, build_table(name, []))
     pd.testing.assert_frame_equal(got[0][0], got[1][0], check_dtype=False)
     pd.testing.assert_frame_equal(got[0][1], got[1][1], check_dtype=False)
 

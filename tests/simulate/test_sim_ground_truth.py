@@ -71,3 +71,29 @@ def test_intents_report_true_selfservice_rates(medium_sim: SimResult) -> None:
     # password resets mostly work by themselves; garbled CSV imports mostly do not
     assert data["password_reset"]["selfservice_success_rate"] > 0.7
     assert data["csv_import_error"]["selfservice_success_rate"] < 0.35
+
+
+def test_contacts_within_the_window_follow_the_delays(medium_sim: SimResult) -> None:
+    for p in _problems(medium_sim):
+        affected = p["affected"]
+        delays = p["contact_delay_days"]
+        assert isinstance(affected, list) and isinstance(delays, list)
+        assert len(delays) == len(affected) == len(p["hit_at"])  # type: ignore[arg-type]
+        window = float(p["window_days"])  # type: ignore[arg-type]
+        assert window == 14
+        soon = {c for c, d in zip(affected, delays, strict=True) if d is not None and d <= window}
+        ever = {c for c, d in zip(affected, delays, strict=True) if d is not None}
+        assert all(d is None or d >= 0 for d in delays)
+        assert set(p["contacted_in_window"]) == soon  # type: ignore[call-overload]
+        assert set(p["silent_in_window"]) == set(affected) - soon  # type: ignore[call-overload]
+        assert set(p["contacted"]) == ever  # type: ignore[call-overload]
+        assert p["n_contacted_in_window"] == len(soon)
+        assert p["n_silent_in_window"] == len(affected) - len(soon)
+        # the simulator plants late contacts (15-45 days): some contacters are outside N days
+        assert len(soon) <= len(ever)
+        assert str(p["hit_at"][0]).endswith("+09:00")  # type: ignore[index]
+    late = sum(
+        int(p["n_contacted"]) - int(p["n_contacted_in_window"])  # type: ignore[call-overload]
+        for p in _problems(medium_sim)
+    )
+    assert late > 0

@@ -12,7 +12,9 @@ that catches a hit session with its own probability, and the background is estim
 same time instead of being assumed zero. Methods and assumptions: docs/silent.md.
 
 Everything is numpy on small arrays (one row per distinct pattern); the EM is vectorised over
-bootstrap replicates.
+bootstrap replicates and over the points of the profile likelihood of the hit count
+(:func:`profile_hit_units`), whose posterior (:func:`hit_units_posterior`) gives the estimate
+and its interval.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ __all__ = [
     "bootstrap_hit_units",
     "chi2_sf",
     "fit_two_class",
+    "hit_units_posterior",
     "posterior_hit",
+    "profile_hit_units",
 ]
 
 F64 = NDArray[np.float64]
@@ -112,8 +116,12 @@ def _em(
     max_iter: int,
     tol: float,
     smoothing: float,
+    fix_pi: bool = False,
 ) -> tuple[F64, list[F64], F64, int, bool]:
-    """EM over a batch: counts (B, P), pi (B,), probs[j] (B, 2, K_j); returns ll (B,)."""
+    """EM over a batch: counts (B, P), pi (B,), probs[j] (B, 2, K_j); returns ll (B,).
+
+    With ``fix_pi`` the hit share stays at ``pi`` (the profile likelihood of :func:`profile`).
+    """
     n_total = counts.sum(axis=1)
     ll_old = np.full(counts.shape[0], -np.inf)
     ll = ll_old
@@ -132,7 +140,8 @@ def _em(
         ll = (counts * (np.log(total[:, 0, :]) + top[:, 0, :])).sum(axis=1)
         weighted = resp * counts[:, None, :]
         class_n = weighted.sum(axis=2)
-        pi = np.clip(class_n[:, 0] / np.maximum(n_total, 1e-300), 1e-12, 1.0 - 1e-12)
+        if not fix_pi:
+            pi = np.clip(class_n[:, 0] / np.maximum(n_total, 1e-300), 1e-12, 1.0 - 1e-12)
         probs = []
         for oh in onehot:
             m = weighted @ oh + smoothing
@@ -274,3 +283,72 @@ def bootstrap_hit_units(
         onehot, draws, pi0, probs0, max_iter=max_iter, tol=1e-9, smoothing=smoothing
     )
     return np.asarray(pi * draws.sum(axis=1), dtype=np.float64)
+
+
+def profile_hit_units(
+    fit: LatentClassFit,
+    patterns: I64,
+    counts: F64,
+    *,
+    points: int = 41,
+    span: float = 1.2,
+    max_span: float = 3.6,
+    drop: float = 8.0,
+    max_iter: int = 2000,
+    smoothing: float = 1e-3,
+) -> tuple[F64, F64]:
+    """The profile log-likelihood of the number of hit units: ``(grid, loglik)``.
+
+    For each hit count ``a`` on a grid around ``fit.hit_units`` (log-spaced, ``±span``), the
+    model's other parameters are refitted by EM with the hit share held at ``a / n``. The grid
+    widens (up to ``±max_span``) until both ends lie ``drop`` below the maximum, so that the
+    likelihood the grid leaves out is negligible (e^-8).
+    """
+    patterns = np.asarray(patterns, dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.float64)
+    _check(patterns, counts)
+    n = float(counts.sum())
+    onehot = _one_hot(patterns)
+    centre = min(max(fit.hit_units, 1.0), 0.5 * n)
+    while True:
+        grid = centre * np.exp(np.linspace(-span, span, points))
+        grid = grid[(grid >= 0.5) & (grid <= 0.999 * n)]
+        g = grid.size
+        probs0 = []
+        for oh, p in zip(onehot, fit.probs, strict=True):
+            k = oh.shape[1]
+            padded = np.full((2, k), 1e-9)
+            padded[:, : p.shape[1]] = p[:, :k]
+            padded /= padded.sum(axis=1, keepdims=True)
+            probs0.append(np.broadcast_to(padded, (g, 2, k)).copy())
+        batch = np.broadcast_to(counts, (g, counts.size)).copy()
+        _pi, _probs, ll, _it, _ok = _em(
+            onehot, batch, grid / n, probs0, max_iter=max_iter, tol=1e-10,
+            smoothing=smoothing, fix_pi=True,
+        )  # fmt: skip
+        top = float(ll.max())
+        wide_enough = ll[0] < top - drop or grid[0] <= 0.5 * math.exp(span / points)
+        wide_enough &= ll[-1] < top - drop or grid[-1] >= 0.999 * n / math.exp(span / points)
+        if wide_enough or span >= max_span:
+            return np.asarray(grid, np.float64), np.asarray(ll, np.float64)
+        span, points = min(2.0 * span, max_span), 2 * points - 1
+
+
+def hit_units_posterior(
+    grid: F64, loglik: F64, rng: np.random.Generator, *, n_draws: int = 200
+) -> tuple[float, F64]:
+    """Posterior mean of the hit units and ``n_draws`` draws from it, flat prior on the count.
+
+    The profile likelihood (:func:`profile_hit_units`) stands in for the integrated one. Where
+    the data identify the count well this is the maximum-likelihood estimate with its usual
+    interval; where they do not (the likelihood is flat on one side, e.g. when few hit units
+    lack the page's error and background help blurs the rest) the maximum sits at a boundary
+    and underestimates, while the posterior mean and its interval keep the whole plausible
+    range.
+    """
+    weight = np.exp(loglik - loglik.max()) * grid  # d(count) = count d(log count)
+    cdf = np.cumsum(weight)
+    cdf /= cdf[-1]
+    mean = float((weight * grid).sum() / weight.sum())
+    draws = np.interp(rng.random(n_draws), np.r_[0.0, cdf], np.r_[grid[0], grid])
+    return mean, np.asarray(draws, np.float64)

@@ -3,7 +3,8 @@
 For every page where a problem shows (see :mod:`kizuki.analytics.estimate`):
 
 - **affected** A: customers hit, estimated by a two-class latent class model over the sessions
-  that ended on the page (signals that co-occur more than background noise would explain);
+  that ended on the page (signals that co-occur more than background noise would explain); the
+  count is the posterior mean over its profile likelihood, not the maximum (docs/silent.md);
 - **contacted** C: affected customers who contacted support about the page's intent within
   ``window_days``: labelled contacts after a session on the page, less the background rate of
   comparable customers, divided by the share of tickets that carry an intent label;
@@ -13,8 +14,9 @@ For every page where a problem shows (see :mod:`kizuki.analytics.estimate`):
 - beside them the Goodman estimate (contacts ÷ an assumed contact rate) and a survey-based
   one (excess dissatisfied survey answers among likely affected non-contacters).
 
-Intervals are 95% bootstrap percentiles (units resampled for A; customers resampled, Poisson
-weights, for the rest). Methods, assumptions and measured accuracy: docs/silent.md.
+Intervals are 95% percentiles: of the posterior of the hit count for A (flat prior, profile
+likelihood; the estimate is its mean), and of a bootstrap (customers resampled, Poisson weights)
+for the rest. Methods, assumptions and measured accuracy: docs/silent.md.
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kizuki.analytics.estimate import (
     LatentClassFit,
-    bootstrap_hit_units,
     fit_two_class,
+    hit_units_posterior,
     posterior_hit,
+    profile_hit_units,
 )
 from kizuki.analytics.sessions import DEFAULT_STAGES, OTHER_STAGE
 from kizuki.analytics.silent_units import (
@@ -115,7 +118,16 @@ class SilentConfig(BaseModel):
         float, Field(gt=0, lt=1, description="significance a page's problem class must reach")
     ] = 1e-6
     min_units: Annotated[int, Field(ge=1, description="units a page needs to be modelled")] = 200
-    n_boot: Annotated[int, Field(ge=10, description="bootstrap replicates")] = 200
+    min_raised: Annotated[
+        int, Field(ge=1, le=3, description="indicators the problem class must raise")
+    ] = 2
+    raise_lift: Annotated[
+        float, Field(gt=1, description="hit/background firing ratio that counts as raised")
+    ] = 2.0
+    raise_min_rate: Annotated[
+        float, Field(ge=0, lt=1, description="hit-class firing rate that counts as raised")
+    ] = 0.05
+    n_boot: Annotated[int, Field(ge=10, description="bootstrap replicates / posterior draws")] = 200
     help_prefixes: tuple[str, ...] = ("/help",)
     page_events: tuple[str, ...] = ("page_view",)
     gap_minutes: Annotated[int, Field(ge=1)] = 30
@@ -289,6 +301,21 @@ def _contact_mixture(
     return post, s1
 
 
+def _strata_mixture(gr: _Groups, weights: F64, prior_rate: float) -> tuple[F64, F64]:
+    """:func:`_contact_mixture` separately for customers who looked for help about the intent
+    on the page and those who did not: people who look for help and fail contact support far
+    more often, problem or not, so one background contact rate for both would take the
+    helped background contacters for affected ones."""
+    post = np.empty(weights.shape)
+    total = np.zeros(weights.shape[0])
+    for mask in (gr.helped == 1, gr.helped == 0):
+        if mask.any():
+            p, s1 = _contact_mixture(gr.w[mask], gr.k[mask], weights[:, mask], prior_rate)
+            post[:, mask] = p
+            total += s1
+    return post, total
+
+
 @dataclass
 class _Groups:
     """A page's customers grouped by identical (w, k, churn, resolved, responded, dissat).
@@ -304,6 +331,7 @@ class _Groups:
     resolved: F64
     responded: F64
     dissat: F64
+    helped: F64
     count: F64  # (1, G) customers per group
     value: F64  # (1, G) summed monthly value
     boot: F64  # (B, G) summed bootstrap weights
@@ -333,6 +361,7 @@ class _Groups:
             resolved=col["resolved"],
             responded=col["responded"],
             dissat=col["dissat"],
+            helped=col["helped"],
             count=np.bincount(inverse, minlength=g).astype(np.float64)[None, :],
             value=np.asarray(np.bincount(inverse, weights=value, minlength=g), np.float64)[None],
             boot=summed,
@@ -345,8 +374,10 @@ class _PageFit:
     page: str
     fit: LatentClassFit
     cats: list[list[str]]
+    a_hat: float
     a_draws: F64
     cust: pd.DataFrame  # customer_id, w (posterior affected), units
+    helped: dict[str, set[Any]]  # help category -> customers with a unit that shows it
 
 
 def _fit_page(
@@ -359,10 +390,11 @@ def _fit_page(
     uniq, inverse = np.unique(codes, axis=0, return_inverse=True)
     counts = np.bincount(inverse.ravel(), weights=grp["units"].to_numpy(float)).astype(np.float64)
     fit = fit_two_class(uniq, counts)
-    if fit.p_value < cfg.alpha:
-        draws = bootstrap_hit_units(fit, uniq, counts, rng, n_boot=cfg.n_boot)
-    else:  # no problem on this page: nothing to resample
-        draws = np.zeros(cfg.n_boot)
+    if _is_problem(fit, cfg):
+        grid, loglik = profile_hit_units(fit, uniq, counts)
+        a_hat, draws = hit_units_posterior(grid, loglik, rng, n_draws=cfg.n_boot)
+    else:  # no problem on this page: nothing to estimate
+        a_hat, draws = 0.0, np.zeros(cfg.n_boot)
     post = posterior_hit(fit, uniq)[inverse.ravel()]
     g = grp.assign(_log_miss=np.log1p(-np.minimum(post, 1 - 1e-12)) * grp["units"].to_numpy(float))
     g = g[g["customer_id"].notna()]
@@ -370,7 +402,24 @@ def _fit_page(
         _log_miss=("_log_miss", "sum"), units=("units", "sum")
     )
     per["w"] = 1.0 - np.exp(per["_log_miss"])
-    return _PageFit(page, fit, [ecats, lcats, hcats], draws, per[["customer_id", "w", "units"]])
+    cats = [ecats, lcats, hcats]
+    helped = {str(h): set(ids) for h, ids in g.groupby("help_kind")["customer_id"] if h != ""}
+    return _PageFit(page, fit, cats, a_hat, draws, per[["customer_id", "w", "units"]], helped)
+
+
+def _is_problem(fit: LatentClassFit, cfg: SilentConfig) -> bool:
+    """Whether the page's two-class fit is a problem: significant against independence, and its
+    hit class raises at least ``min_raised`` indicators (fires in at least ``raise_min_rate``
+    of hit units and ``raise_lift`` times as often as in the background). One raised indicator
+    is no co-occurrence: with enough units a heterogeneous background (sessions that loop a lot
+    against short help-only ones) is significant on its own."""
+    if not fit.p_value < cfg.alpha:
+        return False
+    raised = 0
+    for p in fit.probs:
+        hit, bg = 1.0 - p[0, 0], 1.0 - p[1, 0]
+        raised += hit >= cfg.raise_min_rate and hit >= cfg.raise_lift * bg
+    return raised >= cfg.min_raised
 
 
 def _top(probs: F64, cats: list[str]) -> str | None:
@@ -426,7 +475,7 @@ def _page_row(
     known: set[str],
 ) -> tuple[dict[str, Any], dict[str, F64]]:
     fit = pf.fit
-    detected = fit.p_value < cfg.alpha
+    detected = _is_problem(fit, cfg)
     intent = _page_intent(pf, inputs.contacts_after, known) if detected else None
     cust = pf.cust.merge(inputs.customers, on="customer_id", how="left")
     n = len(cust)
@@ -439,25 +488,27 @@ def _page_row(
     resolved = cust["resolved_any"].fillna(False).to_numpy(float)
     responded = cust["responded"].fillna(False).to_numpy(float)
     dissat = cust["dissatisfied"].fillna(False).to_numpy(float)
+    looked = pf.helped.get(intent, set()) if intent is not None else set()
+    helped = np.asarray(cust["customer_id"].isin(looked), dtype=np.float64)
 
     b = cfg.n_boot
     boot = rng.poisson(1.0, size=(b, n)).astype(np.float64)
     gr = _Groups.of(
         {"w": w, "k": k, "churn": churn, "resolved": resolved, "responded": responded,
-         "dissat": dissat},
+         "dissat": dissat, "helped": helped},
         value,
         boot,
     )  # fmt: skip
     a_draws = pf.a_draws if detected else np.zeros(b)
-    a_hat = fit.hit_units if detected else 0.0
+    a_hat = pf.a_hat if detected else 0.0
     lam_draws = rng.binomial(max(inputs.human_contacts, 1), inputs.labelled_share, b) / max(
         inputs.human_contacts, 1
     )
     lam_draws = np.maximum(lam_draws, 1e-9)
     if detected:
         prior = float(k.mean()) if k.size else 0.0
-        post_hat, lab_hat = _contact_mixture(gr.w, gr.k, gr.count, prior)
-        post_b, lab_b = _contact_mixture(gr.w, gr.k, gr.boot, prior)
+        post_hat, lab_hat = _strata_mixture(gr, gr.count, prior)
+        post_b, lab_b = _strata_mixture(gr, gr.boot, prior)
         c_hat = float(min(lab_hat[0] / inputs.labelled_share, a_hat))
         c_draws = np.minimum(lab_b / lam_draws, a_draws)
     else:  # no problem class: the sessions' posterior is all there is

@@ -1,6 +1,8 @@
 """The ground truth of a simulation: what was planted, so analyses can be checked against it.
 
-``problems.json`` lists each problem's affected, contacted, silent and churned customers;
+``problems.json`` lists each problem's affected, contacted, silent and churned customers (and,
+for the issue's N-day definition, who contacted within ``WINDOW_DAYS`` of the hit and each
+affected customer's contact delay);
 ``intents.json`` the true self-service success per intent; ``customers.csv`` who churned and
 which problems hit them; ``malformed.json`` the defects planted in every file (so ingest counts
 can be checked exactly); ``pii.json`` the personal data written into ticket texts.
@@ -16,14 +18,17 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from kizuki.simulate.clock import Clock, iso_jst
+from kizuki.simulate.clock import DAY_US, Clock, iso_jst
 from kizuki.simulate.config import SimConfig
 from kizuki.simulate.defects import WriteStats
 from kizuki.simulate.population import Population
 from kizuki.simulate.specs import SelfServiceAttempts
 from kizuki.simulate.support import Tickets
 
-__all__ = ["ProblemTruth", "problem_truth", "write_ground_truth"]
+__all__ = ["WINDOW_DAYS", "ProblemTruth", "problem_truth", "write_ground_truth"]
+
+#: N of "contacted support about it within N days" (the analytics' default window).
+WINDOW_DAYS = 14
 
 
 @dataclass
@@ -35,6 +40,28 @@ class ProblemTruth:
     silent: NDArray[np.int64]
     churned: NDArray[np.int64]
     eligible: int
+    hit_us: NDArray[np.int64]  # per affected customer (in ``affected`` order): time of the hit
+    delay_us: NDArray[np.int64]  # per affected customer: first ticket about the intent at or
+    #                              after the hit, minus the hit; -1 when there is none
+
+
+def _first_ticket_after(
+    ent: NDArray[np.int64],
+    ts: NDArray[np.int64],
+    t_ent: NDArray[np.int64],
+    t_opened: NDArray[np.int64],
+) -> NDArray[np.int64]:
+    """Per ``(ent, ts)``: the earliest ``t_opened`` of the same entity at or after ``ts``; -1."""
+    order = np.lexsort((t_opened, t_ent))
+    se, so = t_ent[order], t_opened[order]
+    lo = np.searchsorted(se, ent, "left")
+    hi = np.searchsorted(se, ent, "right")
+    out = np.full(ent.size, -1, dtype=np.int64)
+    for i in np.flatnonzero(hi > lo).tolist():  # only customers with such a ticket
+        j = lo[i] + int(np.searchsorted(so[lo[i] : hi[i]], ts[i], "left"))
+        if j < hi[i]:
+            out[i] = so[j]
+    return out
 
 
 def problem_truth(
@@ -46,7 +73,12 @@ def problem_truth(
     hit_ts: list[NDArray[np.int64]],
     eligible: list[int],
 ) -> list[ProblemTruth]:
-    """Affected = hit; contacted = opened a ticket about the problem's intent after the hit."""
+    """Affected = hit; contacted = opened a ticket about the problem's intent after the hit.
+
+    Every ticket about the intent counts (the problem's own, a re-contact, or a background one:
+    the data cannot tell them apart); ``delay_us`` keeps the first one's delay so that the
+    issue's N-day count can be taken for any N.
+    """
     names = [i.name for i in cfg.intents]
     churned = pop.churn_us < clock.end_us
     out = []
@@ -54,16 +86,18 @@ def problem_truth(
         ent, ts = hit_ent[p_i], hit_ts[p_i]
         intent = names.index(prob.intent)
         mine = tickets.intent == intent
-        last = np.full(pop.n_customers, -1, dtype=np.int64)
-        np.maximum.at(last, tickets.ent[mine], tickets.opened_us[mine])
-        contacted = last[ent] >= ts
+        first = _first_ticket_after(ent, ts, tickets.ent[mine], tickets.opened_us[mine])
+        contacted = first >= 0
+        order = np.argsort(ent, kind="stable")
         out.append(
             ProblemTruth(
-                affected=np.sort(ent),
+                affected=ent[order],
                 contacted=np.sort(ent[contacted]),
                 silent=np.sort(ent[~contacted]),
                 churned=np.sort(ent[churned[ent]]),
                 eligible=eligible[p_i],
+                hit_us=ts[order],
+                delay_us=np.where(contacted, first - ts, -1)[order],
             )
         )
     return out
@@ -89,6 +123,8 @@ def write_ground_truth(
     problems = []
     for prob, t in zip(cfg.problems, truths, strict=True):
         n_aff = int(t.affected.size)
+        soon = (t.delay_us >= 0) & (t.delay_us <= WINDOW_DAYS * DAY_US)
+        delay_days = [round(d / DAY_US, 4) if d >= 0 else None for d in t.delay_us.tolist()]
         problems.append(
             {
                 "name": prob.name,
@@ -109,6 +145,13 @@ def write_ground_truth(
                 "contacted": _ids(t.contacted),
                 "silent": _ids(t.silent),
                 "churned": _ids(t.churned),
+                "window_days": WINDOW_DAYS,
+                "n_contacted_in_window": int(soon.sum()),
+                "n_silent_in_window": int(n_aff - soon.sum()),
+                "contacted_in_window": _ids(t.affected[soon]),
+                "silent_in_window": _ids(t.affected[~soon]),
+                "hit_at": iso_jst(t.hit_us) if n_aff else [],
+                "contact_delay_days": delay_days,
             }
         )
     _dump(out_dir / "problems.json", problems)

@@ -42,7 +42,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from kizuki.analytics.friction import FrictionConfig
+from kizuki.analytics.friction import FRICTION_COLUMNS, POINT_KEYS, FrictionConfig
 from kizuki.analytics.sessions import DEFAULT_STAGES
 from kizuki.analytics.signals import ACTIVITY_SIGNALS, SignalConfig
 from kizuki.analytics.silent import SilentConfig, SilentInputs, estimate_silent
@@ -89,7 +89,6 @@ COLUMNS = {
     "incidents": ("started_at", "ended_at", "affected"),
 }
 SIGNAL_KEYS = ["visitor_id", "customer_id", "session_key", "stage", "signal", "page_path", "intent"]
-POINT_KEYS = ["stage", "signal", "page_path", "intent"]
 ERROR_MESSAGE = r'"error_message"\s*:\s*"((?:[^"\\]|\\.)*)"'
 TRIM = " \t\n\r\x0b\x0c"  # what Ibis' strip() trims on DuckDB
 SECOND = pd.Timedelta(seconds=1)
@@ -533,32 +532,6 @@ def _customer_outcomes(
     )
 
 
-FRICTION_COLUMNS = [
-    "point_id",
-    *POINT_KEYS,
-    "likely_intent",
-    "sessions",
-    "visitors",
-    "customers",
-    "occurrences",
-    "first_seen",
-    "last_seen",
-    "page_sessions",
-    "page_rate",
-    "background_rate",
-    "lift",
-    "excess_sessions",
-    "contacted_customers",
-    "contacted_share",
-    "contacted_intent_customers",
-    "contacted_intent_share",
-    "selfserved_customers",
-    "selfserved_share",
-    "churned_customers",
-    "churned_share",
-]
-
-
 def friction_points(
     signals: pd.DataFrame,
     s: pd.DataFrame,
@@ -598,7 +571,7 @@ def friction_points(
     for what in ("contacted", "contacted_intent", "selfserved", "churned"):
         j[f"{what}_customers"] = j[f"{what}_customers"].fillna(0).astype("int64")
         j[f"{what}_share"] = _share(j[f"{what}_customers"], j["customers"])
-    out = j[FRICTION_COLUMNS].sort_values(["sessions", "point_id"], ascending=[False, True])
+    out = j[list(FRICTION_COLUMNS)].sort_values(["sessions", "point_id"], ascending=[False, True])
     return out.reset_index(drop=True)
 
 

@@ -144,20 +144,5 @@ def friction_examples(
     first = ibis.greatest(ibis.coalesce(j._sig_pos, 1) - lead_events, 1)
     j = j.mutate(step=j._pos - first + 1)
     j = j.filter((j.step >= 1) & (j.step <= max_events))
-    out = j.select(
-        "point_id",
-        "example_no",
-        "session_key",
-        "visitor_id",
-        "session_start",
-        "step",
-        "ts",
-        "event_name",
-        "page_path",
-        "stage",
-        "help_kind",
-        "detail",
-        "results_count",
-        is_signal=(j._pos == j._sig_pos).fill_null(False),
-    )
+    out = j.select(*EXAMPLE_COLUMNS[:-1], is_signal=(j._pos == j._sig_pos).fill_null(False))
     return out.order_by(["point_id", "example_no", "step"])

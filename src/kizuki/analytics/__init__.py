@@ -48,6 +48,7 @@ class Shared:
     """What one run computes once and several result tables read."""
 
     journey: Journey
+    has_events: bool
     tables: dict[str, ir.Table] = field(default_factory=dict)
 
 
@@ -70,7 +71,7 @@ def _write_overview(store: Store, shared: Shared) -> None:
 def _sessions(store: Store, shared: Shared) -> ir.Table:
     """The events in sessions: the journey stream's own sessions when there are events (one
     sessionisation serves every result), without searches that have no event of their own."""
-    if _empty(store, "events"):
+    if not shared.has_events:
         return sessionize(narrow_events(store.table("events")))
     stream = _stream(store, shared)
     return stream.filter(~stream.search_only)
@@ -257,13 +258,13 @@ def run_all(
     total = len(RESULT_TABLES) + len(JOURNEY_RESULT_TABLES)
     done = 0
     progress(STEP, 0, total)
-    shared = Shared(journey or load_journey())
+    shared = Shared(journey or load_journey(), has_events=not _empty(store, "events"))
     for name, write in RESULT_TABLES.items():
         write(store, shared)
         written.append(name)
         done += 1
         progress(STEP, done, total)
-    if _empty(store, "events"):
+    if not shared.has_events:
         progress(f"{STEP}: skipped friction and silent customers (no events)", 0, 0)
         progress(STEP, total, total)
         return written

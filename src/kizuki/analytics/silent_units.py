@@ -137,7 +137,7 @@ def session_units(
         _help_signal=joined._signal.max(where=is_help_sig),
     )
     out = units.left_join(per, units.session_key == per._k)
-    out = out.select(
+    return out.select(
         session_key=out.session_key,
         customer_id=out.customer_id,
         started_at=out.started_at,
@@ -149,7 +149,6 @@ def session_units(
         loop=out._loop.fill_null(False),
         help_kind=ibis.coalesce(out._help_intent, out._help_signal, ibis.literal("")),
     )
-    return out.cache()  # read by the patterns and by the contacts: computed once
 
 
 def unit_patterns(units: ir.Table) -> ir.Table:

@@ -33,7 +33,13 @@ from kizuki.simulate.population import Population, simulate_population
 from kizuki.simulate.problems import plant_incidents, plant_problems
 from kizuki.simulate.sessions import Chunk, simulate_chunk_events
 from kizuki.simulate.specs import ContactRequests, SelfServiceAttempts, SessionSpecs
-from kizuki.simulate.support import Tickets, add_recontacts, assign_channels, simulate_background
+from kizuki.simulate.support import (
+    Tickets,
+    add_recontacts,
+    assign_channels,
+    simulate_background,
+    simulate_emerging,
+)
 from kizuki.simulate.text import TextMaker
 from kizuki.simulate.voice import mention_rows, survey_rows
 from kizuki.simulate.zendesk_writer import write_zendesk
@@ -155,7 +161,7 @@ def simulate_company(
         hit_ent.append(ent[keep])
         hit_ts.append(ts[keep])
     tickets = assign_channels(cfg, contacts, clock, _rng(seed, 6))
-    tickets = _within(tickets, clock)
+    tickets = _with_emerging(cfg, pop, clock, _within(tickets, clock), seed)
     special = SessionSpecs.concat(
         [planted.sessions, incidents.sessions, bg_sessions, _cancel_sessions(cat, pop, clock)]
     )
@@ -203,6 +209,22 @@ def simulate_company(
         n_customers=pop.n_customers,
         n_tickets=len(tickets),
     )
+
+
+def _with_emerging(
+    cfg: SimConfig, pop: Population, clock: Clock, tickets: Tickets, seed: int
+) -> Tickets:
+    """Add the tickets about emerging intents (own generators, so nothing else changes) and
+    untag every ticket whose intent is not in the team's taxonomy."""
+    new = simulate_emerging(cfg, pop, clock, _rng(seed, 11))
+    new = new.take(np.flatnonzero(_alive(pop, clock, new.ent, new.ts)))
+    if len(new):
+        more = _within(assign_channels(cfg, new, clock, _rng(seed, 12)), clock)
+        tickets = Tickets.concat([tickets, more])
+        tickets = tickets.take(np.argsort(tickets.opened_us, kind="stable"))
+    in_taxonomy = np.array([i.in_taxonomy for i in cfg.intents], dtype=np.bool_)
+    tickets.labelled &= in_taxonomy[tickets.intent]
+    return tickets
 
 
 def _within(tickets: Tickets, clock: Clock) -> Tickets:

@@ -110,12 +110,27 @@ class Journey(_Model):
     stage_mix: dict[str, NonNegative]
 
 
+class Emerges(_Model):
+    """A contact reason that appears partway through the period and grows (a new topic)."""
+
+    start_day: Annotated[int, Field(ge=0)]
+    per_1000_customers_first_day: NonNegative = 0.1
+    per_1000_customers_last_day: NonNegative = 1.0
+
+
 class Intent(_Model):
-    """A contact reason, with Japanese and English wording."""
+    """A contact reason, with Japanese and English wording.
+
+    ``in_taxonomy: false`` marks a reason the support team has no label for yet: its tickets
+    are never tagged, so only topic discovery can find it. ``emerges`` adds contacts about it
+    from a given day on, at a rate rising linearly to the end of the period.
+    """
 
     name: Name
     stage: Name
     weight: NonNegative = 1.0
+    in_taxonomy: bool = True
+    emerges: Emerges | None = None
     selfservice_success: Probability = 0.6
     label_ja: str
     label_en: str

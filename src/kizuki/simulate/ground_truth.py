@@ -3,7 +3,8 @@
 ``problems.json`` lists each problem's affected, contacted, silent and churned customers (and,
 for the issue's N-day definition, who contacted within ``WINDOW_DAYS`` of the hit and each
 affected customer's contact delay);
-``intents.json`` the true self-service success per intent; ``customers.csv`` who churned and
+``intents.json`` the true self-service success per intent (and whether the team's taxonomy
+has a label for it); ``customers.csv`` who churned and
 which problems hit them; ``malformed.json`` the defects planted in every file (so ingest counts
 can be checked exactly); ``pii.json`` the personal data written into ticket texts.
 """
@@ -165,6 +166,8 @@ def write_ground_truth(
             "label_ja": it.label_ja,
             "label_en": it.label_en,
             "has_content": any(c.intent == it.name for c in cfg.content),
+            "in_taxonomy": it.in_taxonomy,
+            "emerges_on_day": it.emerges.start_day if it.emerges else None,
             "configured_selfservice_success": it.selfservice_success,
             "selfservice_attempts": n_att,
             "selfservice_successes": n_ok,

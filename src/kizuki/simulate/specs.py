@@ -83,7 +83,7 @@ class ContactRequests(Columns):
     """Human contacts (tickets) before channel and timing are drawn.
 
     ``origin``: problem index (>= 0), -1 background, -2 incident, -3 after failed
-    self-service, -4 re-contact.
+    self-service, -4 re-contact, -5 about an emerging intent.
     """
 
     ent: I64

@@ -26,6 +26,7 @@ __all__ = [
     "add_recontacts",
     "assign_channels",
     "simulate_background",
+    "simulate_emerging",
 ]
 
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
@@ -105,6 +106,48 @@ def simulate_background(
         resolved=rng.random(m) < sup.resolution_rate,
     )
     return sessions, ContactRequests.concat([after_ss, direct]), attempts
+
+
+def simulate_emerging(
+    cfg: SimConfig, pop: Population, clock: Clock, rng: np.random.Generator
+) -> ContactRequests:
+    """Contacts about intents that emerge partway through the period (``Intent.emerges``).
+
+    Drawn from their own generator, so the rest of the simulation is unchanged by them.
+    """
+    parts: list[ContactRequests] = []
+    days = int((clock.end_us - clock.start_us) // DAY_US)
+    for index, intent in enumerate(cfg.intents):
+        e = intent.emerges
+        if e is None or e.start_day >= days:
+            continue
+        day = np.arange(e.start_day, days)
+        ramp = np.linspace(0.0, 1.0, day.size)
+        per_day = e.per_1000_customers_first_day + ramp * (
+            e.per_1000_customers_last_day - e.per_1000_customers_first_day
+        )
+        n = rng.poisson(per_day * pop.n_customers / 1000.0)
+        start = clock.start_us + np.repeat(day, n) * DAY_US
+        ts = start + (rng.random(start.size) * DAY_US).astype(np.int64)
+        k = ts.size
+        parts.append(
+            ContactRequests(
+                ent=rng.integers(0, pop.n_customers, k).astype(np.int64),
+                ts=ts,
+                intent=np.full(k, index, dtype=np.int16),
+                origin=np.full(k, -5, dtype=np.int16),
+                resolved=rng.random(k) < cfg.support.resolution_rate,
+            )
+        )
+    if not parts:
+        return ContactRequests(
+            ent=np.zeros(0, np.int64),
+            ts=np.zeros(0, np.int64),
+            intent=np.zeros(0, np.int16),
+            origin=np.zeros(0, np.int16),
+            resolved=np.zeros(0, np.bool_),
+        )
+    return ContactRequests.concat(parts)
 
 
 def add_recontacts(

@@ -191,14 +191,27 @@ def redact() -> None:
 
 
 @app.command()
-def analyze(store: StoreOpt = DEFAULT_STORE, journey: JourneyOpt = "default") -> None:
+def analyze(
+    store: StoreOpt = DEFAULT_STORE,
+    journey: JourneyOpt = "default",
+    intent_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--intent-model",
+            help="Intent model from `kizuki intents train` (default: trained on the store's "
+            "labelled contacts).",
+        ),
+    ] = None,
+) -> None:
     """Compute every analysis and write the result tables into the store."""
     import kizuki
 
     journey_map = _load_journey(journey)
     kz = _run(lambda: kizuki.open(store))
     with rich_progress() as progress:
-        written = _run(lambda: kz.analyze(journey=journey_map, progress=progress))
+        written = _run(
+            lambda: kz.analyze(journey=journey_map, intent_model=intent_model, progress=progress)
+        )
     out.print(f"wrote {len(written)} result tables: {', '.join(written)}")
 
 
@@ -289,6 +302,15 @@ def demo(
         )
     out.print(result.summary())
     out.print(f"report: {result.report_path.resolve()}")
+
+
+def _add_intents() -> None:
+    from kizuki.cli_intents import intents_app  # imports names defined above
+
+    app.add_typer(intents_app, name="intents")
+
+
+_add_intents()
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -49,16 +49,22 @@ class Kizuki:
         return data_overview(self.store)
 
     def analyze(
-        self, *, journey: Journey | None = None, progress: ProgressCallback = no_progress
+        self,
+        *,
+        journey: Journey | None = None,
+        intent_model: str | Path | None = None,
+        progress: ProgressCallback = no_progress,
     ) -> list[str]:
         """Compute every analysis and write its result table; return the tables written.
 
         ``journey`` is the journey map (:func:`kizuki.journey.load_journey`; the shipped
-        default when None).
+        default when None); ``intent_model`` a model file from ``kizuki intents train``
+        (default: one trained on the store's labelled contacts).
         """
         from kizuki.analytics import run_all
 
-        return run_all(self.store, journey=journey, progress=progress)
+        model = Path(intent_model) if intent_model is not None else None
+        return run_all(self.store, journey=journey, intent_model=model, progress=progress)
 
     def _result(self, name: str) -> pd.DataFrame:
         if name not in self.store.list_tables():
@@ -76,6 +82,15 @@ class Kizuki:
         FRICTION_COLUMNS`. Raises :class:`~kizuki.errors.NotFoundError` before ``analyze``.
         """
         return self._result("result_friction_points")
+
+    def contact_intents(self) -> pd.DataFrame:
+        """Every contact's intent, its confidence and where it came from (label, model,
+        out_of_scope). Reads ``result_contact_intents``."""
+        return self._result("result_contact_intents")
+
+    def new_topics(self) -> pd.DataFrame:
+        """Proposed new topics among contacts that fit no known intent (``result_new_topics``)."""
+        return self._result("result_new_topics")
 
     def silent_customers(self) -> pd.DataFrame:
         """Silent customers and money at risk per friction page, and a ``total`` row.

@@ -8,6 +8,7 @@ import pytest
 
 import kizuki
 from kizuki.analytics import run_all
+from kizuki.analytics.contact_reasons import CONTACT_REASON_TABLES
 from kizuki.analytics.friction import FRICTION_COLUMNS
 from kizuki.analytics.silent import SILENT_COLUMNS
 from kizuki.core import Kizuki
@@ -48,7 +49,8 @@ def test_run_all_writes_the_friction_and_silent_tables(small_store: Kizuki) -> N
         progress=lambda step, done, total: calls.append((step, done, total)),
     )
     assert written[:3] == ["result_overview", "result_events_daily", "result_stage_daily"]
-    assert written[3:] == NEW_TABLES
+    assert written[3:10] == list(CONTACT_REASON_TABLES)
+    assert written[10:] == NEW_TABLES
     assert set(NEW_TABLES) <= set(small_store.store.list_tables())
     assert calls[-1] == ("analyze", 5, 5)
     assert small_store.store.table("result_signals").count().execute() > 0

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib.util import find_spec
+from pathlib import Path
 
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from kizuki.analytics.contact_reasons import write_contact_reasons
 from kizuki.analytics.examples import friction_examples
 from kizuki.analytics.fix_first import fix_first
 from kizuki.analytics.friction import find_friction_points, friction_paths, friction_weekly
@@ -232,8 +235,25 @@ def _empty(store: Store, name: str) -> bool:
     return int(store.table(name).count().execute()) == 0
 
 
+def _write_contact_reasons(
+    store: Store, intent_model: Path | None, progress: ProgressCallback
+) -> list[str]:
+    """Contact reasons, or a note saying why they were skipped."""
+    if _empty(store, "contacts"):
+        progress(f"{STEP}: skipped contact reasons (no contacts)", 0, 0)
+        return []
+    if find_spec("sklearn") is None or find_spec("sudachipy") is None:
+        progress(f"{STEP}: skipped contact reasons (pip install 'kizuki[ml,ja]')", 0, 0)
+        return []
+    return write_contact_reasons(store, model_path=intent_model, progress=progress)
+
+
 def run_all(
-    store: Store, *, journey: Journey | None = None, progress: ProgressCallback = no_progress
+    store: Store,
+    *,
+    journey: Journey | None = None,
+    intent_model: Path | None = None,
+    progress: ProgressCallback = no_progress,
 ) -> list[str]:
     """Compute every analysis and (over)write its ``result_*`` table; return the names written.
 
@@ -245,6 +265,9 @@ def run_all(
         The journey map for friction points and silent customers; the shipped default when
         None. Those steps are skipped, with a progress note, when the store has no events
         (and the silent-customer step when it has no contacts).
+    intent_model
+        A model saved by ``kizuki intents train`` for the contact reasons; without one, a
+        model is trained on the store's labelled contacts.
     progress
         Called as ``progress("analyze", steps_done, steps)``.
 
@@ -264,6 +287,7 @@ def run_all(
         written.append(name)
         done += 1
         progress(STEP, done, total)
+    written += _write_contact_reasons(store, intent_model, progress)
     if not shared.has_events:
         progress(f"{STEP}: skipped friction and silent customers (no events)", 0, 0)
         progress(STEP, total, total)

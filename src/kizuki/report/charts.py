@@ -21,6 +21,7 @@ __all__ = [
     "plotly_js",
     "rates_chart",
     "risk_chart",
+    "stacked_bars_chart",
 ]
 
 #: The report's font stack; Japanese fonts first so that kana and kanji render everywhere.
@@ -290,6 +291,40 @@ def rates_chart(
         "gridcolor": "#eeeeee",
         "rangemode": "tozero",
         "tickformat": ".0%",
+    }
+    layout["yaxis"] = {"type": "category", "autorange": "reversed", "automargin": True}
+    return _to_json({"data": data, "layout": layout}, chart_id)
+
+
+def stacked_bars_chart(
+    chart_id: str,
+    labels: Sequence[str],
+    parts: Mapping[str, Sequence[float]],
+    *,
+    x_title: str,
+) -> Chart:
+    """Horizontal bars per label (top to bottom), each split into the named parts."""
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": name,
+            "y": list(labels),
+            "x": [float(v) for v in values],
+            "marker": {"color": _PALETTE[i % len(_PALETTE)]},
+            "hovertemplate": "%{y}: %{x:,d}<extra>" + name + "</extra>",
+        }
+        for i, (name, values) in enumerate(parts.items())
+    ]
+    layout = _layout(x_title, "", hovermode="closest", barmode="stack")
+    layout["height"] = max(240, 90 + 26 * len(labels))
+    layout["margin"] = {"l": 20, "r": 20, "t": 40, "b": 50}
+    layout["legend"] = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
+    layout["xaxis"] = {
+        "title": {"text": x_title},
+        "gridcolor": "#eeeeee",
+        "rangemode": "tozero",
+        "tickformat": ",d",
     }
     layout["yaxis"] = {"type": "category", "autorange": "reversed", "automargin": True}
     return _to_json({"data": data, "layout": layout}, chart_id)

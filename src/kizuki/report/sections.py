@@ -10,8 +10,7 @@ and a template, and list the function in :data:`SECTIONS`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -19,7 +18,6 @@ import pyarrow as pa
 from kizuki.analytics.fix_first import PATH_SEPARATOR, FixFirstConfig, fix_first
 from kizuki.analytics.sessions import DEFAULT_STAGES, OTHER_STAGE
 from kizuki.analytics.silent import SilentConfig
-from kizuki.i18n import Translate, catalog
 from kizuki.ingest.redact import redact_text
 from kizuki.report.charts import (
     Chart,
@@ -30,47 +28,14 @@ from kizuki.report.charts import (
     rates_chart,
     risk_chart,
 )
+from kizuki.report.contact_reasons import contact_reasons_section
+from kizuki.report.context import ReportContext, Section, SectionBuilder
 from kizuki.schema import TABLES
-from kizuki.store import Store
 
 __all__ = ["SECTIONS", "ReportContext", "Section", "SectionBuilder"]
 
 #: The gap that ends a session in the result tables :func:`kizuki.analytics.run_all` writes.
 SESSION_GAP_MINUTES = 30
-
-
-@dataclass(frozen=True)
-class ReportContext:
-    """What every section may use: the store, the language and the data overview."""
-
-    store: Store
-    lang: str
-    t: Translate
-    overview: Mapping[str, Any]
-
-    def result(self, name: str) -> pa.Table | None:
-        """The result table ``name`` as Arrow, or None when ``kizuki analyze`` has not made it."""
-        if name not in self.store.list_tables():
-            return None
-        return self.store.to_arrow(self.store.table(name))
-
-    def label(self, key: str, default: str) -> str:
-        """The message ``key`` if the catalog has one, else ``default`` (e.g. a custom stage)."""
-        return self.t(key) if key in catalog(self.lang) else default
-
-
-@dataclass(frozen=True)
-class Section:
-    """One section of the report: an anchor, a title, a template and its data."""
-
-    key: str
-    title: str
-    template: str
-    data: Mapping[str, Any] = field(default_factory=dict)
-    charts: tuple[Chart, ...] = ()
-
-
-SectionBuilder = Callable[[ReportContext], "Section | None"]
 
 
 def overview_section(ctx: ReportContext) -> Section:
@@ -490,6 +455,7 @@ SECTIONS: tuple[SectionBuilder, ...] = (
     silent_section,
     fix_first_section,
     friction_section,
+    contact_reasons_section,
     quarantine_section,
     ingest_log_section,
 )

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
+import pandas as pd
 import pytest
 
 pytest.importorskip("sklearn")
@@ -172,3 +173,26 @@ def test_the_burst_is_flagged_as_emerging(analyzed: Store) -> None:
     flagged = emerging[emerging["flagged"]]
     assert flagged["topic"].str.startswith("new_").any()
     assert not flagged["topic"].isin(list(PHRASES)).any()  # flat weekly volumes
+
+
+@pytest.mark.spark
+def test_same_tables_on_spark(analyzed: Store, spark_store: Store, build_table: Any) -> None:
+    spark_store.write_table("contacts", build_table("contacts", _contacts()))
+    searches = analyzed.to_arrow(analyzed.table("searches")).to_pylist()
+    spark_store.write_table("searches", build_table("searches", searches))
+    config = IntentConfig(min_new_topic_texts=10, min_new_topic_size=4)
+    write_contact_reasons(spark_store, config=config)
+    keys = {
+        "result_contact_intents": ["contact_id"],
+        "result_search_intents": ["search_id"],
+        "result_intent_weekly": ["week", "intent"],
+        "result_new_topics": ["topic_id"],
+    }
+    for name, key in keys.items():
+        a = _frame(analyzed, name).sort_values(key).reset_index(drop=True)
+        b = _frame(spark_store, name).sort_values(key).reset_index(drop=True)
+        for column in a.columns:
+            if a[column].dtype.kind == "M":  # Spark keeps timestamps in its session zone
+                a[column] = a[column].dt.tz_convert("UTC")
+                b[column] = pd.to_datetime(b[column], utc=True)
+        pd.testing.assert_frame_equal(a, b[a.columns], check_dtype=False)

@@ -174,7 +174,8 @@ def contact_texts(store: Store) -> pd.DataFrame:
     """Contacts with one text each (subject and body), their label and week."""
     t = store.table("contacts")
     cols = ["contact_id", "customer_id", "channel", "opened_at", "subject", "text", "intent"]
-    frame: pd.DataFrame = store.to_arrow(t.select(*cols)).to_pandas()
+    # a fixed order: the model (its folds) must not depend on the engine's row order
+    frame: pd.DataFrame = store.to_arrow(t.select(*cols).order_by("contact_id")).to_pandas()
     subject = frame["subject"].fillna("").astype(str)
     body = frame["text"].fillna("").astype(str)
     frame["body"] = (subject + "\n" + body).str.strip()
@@ -287,7 +288,7 @@ def _query_intents(store: Store, model: IntentClassifier | None) -> pd.DataFrame
     from kizuki.models.text import detect_language
 
     s = store.table("searches")
-    grouped = s.group_by("query").aggregate(searches=s.count())
+    grouped = s.group_by("query").aggregate(searches=s.count()).order_by("query")
     queries: pd.DataFrame = store.to_arrow(grouped).to_pandas()
     queries["query"] = queries["query"].fillna("").astype(str)
     pred, confidence = _classify(model, queries["query"].tolist(), refuse=False)

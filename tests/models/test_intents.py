@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from kizuki.errors import ConfigError, NotFittedError, NotFoundError
-from kizuki.models.intents import IntentClassifier
+from kizuki.models.intents import ENCODER_WEIGHTS, IntentClassifier
 
 TRAIN = {
     "login": [
@@ -366,6 +366,23 @@ def test_encoder_held_out_probabilities_choose_the_auto_threshold() -> None:
     model = IntentClassifier(encoder=KeywordClassifier(), encoder_weight=1.0, max_accuracy_drop=0)
     model.fit(X_TRAIN, Y_TRAIN)
     assert model.threshold_ == pytest.approx(0.25)
+
+
+def test_auto_encoder_weight_is_chosen_on_held_out_texts() -> None:
+    # an encoder that knows nothing gets the smallest weight; one that is always right (its
+    # keyword is every training text's intent label) gets the largest
+    clueless = IntentClassifier(oos_threshold=None, encoder=KeywordClassifier())
+    clueless.fit(X_TRAIN, Y_TRAIN)
+    assert clueless.encoder_weight_ == min(ENCODER_WEIGHTS)
+
+    class Oracle(KeywordClassifier):
+        def predict_proba(self, X: list[str]) -> np.ndarray:
+            truth = dict(zip(X_TRAIN, Y_TRAIN, strict=True))
+            return np.array([self.classes_ == truth.get(t) for t in X], dtype=float)
+
+    oracle = IntentClassifier(oos_threshold=None, encoder=Oracle()).fit(X_TRAIN, Y_TRAIN)
+    assert oracle.encoder_weight_ >= clueless.encoder_weight_
+    assert oracle.encoder_weight_ in ENCODER_WEIGHTS
 
 
 def test_a_single_intent_is_always_predicted() -> None:

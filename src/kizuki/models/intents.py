@@ -32,7 +32,8 @@ Out of scope
 Second opinion
     ``encoder`` (any classifier over texts with ``fit``, ``predict_proba`` and ``classes_``,
     such as a fine-tuned transformer) is averaged in: ``(1 - w) * p_tfidf + w * p_encoder``
-    with ``w = encoder_weight``, on the joint probabilities. Its held-out probabilities come
+    with ``w = encoder_weight`` (by default the best weight on the held-out split), on the joint
+    probabilities. Its held-out probabilities come
     from one stratified split of ``validation_size``; then it is refitted on all the data.
 
 Examples
@@ -71,6 +72,8 @@ FORMAT = "kizuki-intent-model"
 FORMAT_VERSION = 1
 _HEADER_MAX_BYTES = 1 << 20
 FloatArray = NDArray[np.float64]
+#: Encoder weights tried by ``encoder_weight="auto"``.
+ENCODER_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 class _NotFitted(NotFittedError, SklearnNotFittedError):  # type: ignore[misc]
@@ -105,7 +108,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     encoder
         Optional second classifier over texts whose probabilities are averaged in; cloned.
     encoder_weight
-        Its weight in [0, 1].
+        Its weight in [0, 1], or ``"auto"``: the weight of ``ENCODER_WEIGHTS`` with the best
+        accuracy on the held-out split (0.5 when there is none).
     validation_size
         Share of the training texts held out to validate the encoder.
     random_state
@@ -122,6 +126,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         (0.0: only for texts with no known feature).
     heldout_accuracy_ : float or None
         Accuracy of the held-out (cross-fitted) predictions on in-scope training texts.
+    encoder_weight_ : float
+        The encoder's weight in use (only with an ``encoder``).
 
     Examples
     --------
@@ -143,7 +149,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         max_accuracy_drop: float = 0.01,
         oos_label: Any = "out_of_scope",
         encoder: Any = None,
-        encoder_weight: float = 0.5,
+        encoder_weight: float | Literal["auto"] = "auto",
         validation_size: float = 0.2,
         random_state: int | None = 0,
     ) -> None:
@@ -217,6 +223,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             )
         for name in ("max_accuracy_drop", "encoder_weight"):
             value = getattr(self, name)
+            if name == "encoder_weight" and value == "auto":
+                continue
             if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
                 raise ConfigError(f"{name} must be in [0, 1]; got {value!r}.")
         if not (isinstance(self.validation_size, float) and 0.0 < self.validation_size < 1.0):
@@ -313,11 +321,26 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             train, val = next(split.split(np.zeros(len(y_idx)), y_idx))
             probe = clone(self.encoder).fit([texts[i] for i in train], y[train])
             encoded = self._aligned(probe, probe.predict_proba([texts[i] for i in val]))
-            w = self.encoder_weight
+            w = self._weight(heldout[val], encoded, y_idx[val])
             mixed = np.full_like(heldout, np.nan)
             mixed[val] = (1.0 - w) * heldout[val] + w * encoded
+        else:
+            self.encoder_weight_ = 0.5 if self.encoder_weight == "auto" else self.encoder_weight
         self.encoder_.fit(texts, y)
         return mixed
+
+    def _weight(self, tfidf: FloatArray, encoded: FloatArray, y_idx: NDArray[np.intp]) -> float:
+        """``encoder_weight_``: as given, or the best of ``ENCODER_WEIGHTS`` on held-out texts
+        (the first of equals)."""
+        if self.encoder_weight != "auto":
+            self.encoder_weight_ = float(self.encoder_weight)
+            return self.encoder_weight_
+        accuracy = [
+            float(np.mean(((1.0 - w) * tfidf + w * encoded).argmax(axis=1) == y_idx))
+            for w in ENCODER_WEIGHTS
+        ]
+        self.encoder_weight_ = ENCODER_WEIGHTS[int(np.argmax(accuracy))]
+        return self.encoder_weight_
 
     def _choose_threshold(self, heldout: FloatArray | None, y_idx: NDArray[np.intp]) -> float:
         """``threshold_`` from ``oos_threshold`` and the held-out probabilities."""
@@ -399,7 +422,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             joint = _joint_proba(_scores(self.svm_, features), self.temperature_)
         if self.encoder is not None and len(texts):
             encoded = self._aligned(self.encoder_, self.encoder_.predict_proba(texts))
-            joint = (1.0 - self.encoder_weight) * joint + self.encoder_weight * encoded
+            w = self.encoder_weight_
+            joint = (1.0 - w) * joint + w * encoded
         joint[unknown] = 0.0
         return joint, unknown
 

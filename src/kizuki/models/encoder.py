@@ -378,14 +378,16 @@ class FineTunedEncoderClassifier(ClassifierMixin, BaseEstimator):  # type: ignor
     ----------
     n_layers : int
         Transformer layers kept (1–6); fewer train and predict faster, at some accuracy.
-    epochs : float
-        Passes over the training texts.
+    epochs : float or "auto"
+        Passes over the training texts. ``"auto"``: ``30000 / n`` clipped to [3, 8] for ``n``
+        training texts (3 for 10,000 texts, 8 below 3,750), the two settings validated on
+        Banking77 (full and 10 per intent).
     lr : float
         Peak learning rate of the transformer layers.
     head_lr : float
         Peak learning rate of the classification head (new weights learn faster).
-    batch_size : int
-        Training texts per step.
+    batch_size : int or "auto"
+        Training texts per step. ``"auto"``: 32, or 16 below 2,000 training texts.
     max_length : int
         Tokens kept per text.
     warmup_fraction : float
@@ -443,10 +445,10 @@ class FineTunedEncoderClassifier(ClassifierMixin, BaseEstimator):  # type: ignor
     def __init__(
         self,
         n_layers: int = 6,
-        epochs: float = 3.0,
+        epochs: float | Literal["auto"] = "auto",
         lr: float = 1e-4,
         head_lr: float = 2e-3,
-        batch_size: int = 32,
+        batch_size: int | Literal["auto"] = "auto",
         max_length: int = 64,
         warmup_fraction: float = 0.06,
         weight_decay: float = 0.01,
@@ -485,12 +487,15 @@ class FineTunedEncoderClassifier(ClassifierMixin, BaseEstimator):  # type: ignor
     # ------------------------------------------------------------------ fitting
     def _validate_params(self) -> None:
         checks = [
-            (self.epochs > 0, f"epochs must be > 0, got {self.epochs}"),
+            (self.epochs == "auto" or self.epochs > 0, f"epochs must be > 0, got {self.epochs}"),
             (
                 self.head_init in ("random", "prototypes"),
                 f"head_init must be 'random' or 'prototypes', got {self.head_init!r}",
             ),
-            (self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}"),
+            (
+                self.batch_size == "auto" or self.batch_size >= 1,
+                f"batch_size must be >= 1 or 'auto', got {self.batch_size}",
+            ),
             (self.max_length >= 2, f"max_length must be >= 2, got {self.max_length}"),
             (self.lr > 0 and self.head_lr > 0, f"lr and head_lr must be > 0, got {self.lr}"),
             (
@@ -603,7 +608,12 @@ class FineTunedEncoderClassifier(ClassifierMixin, BaseEstimator):  # type: ignor
         torch = _import_torch()
         rng = np.random.default_rng(self.random_state)
         lengths = np.array([len(seq) for seq in ids])
-        planned = max(1, round(self.epochs * math.ceil(len(ids) / self.batch_size)))
+        n = len(ids)
+        self.epochs_ = min(8.0, max(3.0, 30000 / n)) if self.epochs == "auto" else self.epochs
+        self.batch_size_ = (
+            (32 if n >= 2000 else 16) if self.batch_size == "auto" else self.batch_size
+        )
+        planned = max(1, round(self.epochs_ * math.ceil(n / self.batch_size_)))
         # ``plan["total"]`` shrinks when the time budget cannot fit the planned steps, so the
         # learning rate still decays to zero by the end instead of stopping mid-schedule.
         plan = {"total": planned, "warmup": int(self.warmup_fraction * planned)}
@@ -626,7 +636,7 @@ class FineTunedEncoderClassifier(ClassifierMixin, BaseEstimator):  # type: ignor
         self._head.train()
         start, step = time.perf_counter(), 0
         while step < plan["total"]:
-            for batch in _batches_by_length(lengths, self.batch_size, rng):
+            for batch in _batches_by_length(lengths, self.batch_size_, rng):
                 input_ids, mask = _pad([ids[i] for i in batch], pad_id)
                 with _autocast(precision):
                     hidden = self._backbone(input_ids=input_ids, attention_mask=mask)

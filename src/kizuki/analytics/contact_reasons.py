@@ -171,7 +171,7 @@ class IntentConfig:
 
 
 def contact_texts(store: Store) -> pd.DataFrame:
-    """Contacts with one text each (subject and body), their label and week."""
+    """Contacts with one text each (``body``: subject and text) and their ``label``."""
     t = store.table("contacts")
     cols = ["contact_id", "customer_id", "channel", "opened_at", "subject", "text", "intent"]
     # a fixed order: the model (its folds) must not depend on the engine's row order
@@ -200,8 +200,8 @@ def _week(ts: pd.Series) -> pd.Series:
 
 def _holdout_scores(
     texts: Sequence[str], labels: Sequence[str], config: IntentConfig
-) -> dict[str, float]:
-    """Accuracy and macro-F1 of a model fitted without a stratified hold-out share."""
+) -> dict[str, float | int]:
+    """Accuracy and macro-F1 on a stratified hold-out share, of a model fitted without it."""
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import train_test_split
 
@@ -217,7 +217,7 @@ def _holdout_scores(
     model = IntentClassifier(random_state=config.random_state).fit(x_tr, y_tr)
     pred = model.predict(x_te)
     return {
-        "holdout_n": float(len(y_te)),
+        "holdout_n": len(y_te),
         "holdout_accuracy": float(accuracy_score(y_te, pred)),
         "holdout_macro_f1": float(f1_score(y_te, pred, average="macro", zero_division=0)),
         "holdout_out_of_scope": float(np.mean(np.asarray(pred) == model.oos_label)),

@@ -282,18 +282,24 @@ def rates_chart(
         }
         for (name, values), color in ((page, _PALETTE[1]), (background, "#b8b8b8"))
     ]
-    layout = _layout(x_title, "", hovermode="closest", barmode="group")
-    layout["height"] = max(240, 100 + 44 * len(labels))
+    layout = _bars_layout(x_title, "group", ".0%", max(240, 100 + 44 * len(labels)))
+    return _to_json({"data": data, "layout": layout}, chart_id)
+
+
+def _bars_layout(x_title: str, barmode: str, tickformat: str, height: int) -> dict[str, Any]:
+    """Layout of horizontal bars: categories top to bottom, legend above."""
+    layout = _layout(x_title, "", hovermode="closest", barmode=barmode)
+    layout["height"] = height
     layout["margin"] = {"l": 20, "r": 20, "t": 40, "b": 50}
     layout["legend"] = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
     layout["xaxis"] = {
         "title": {"text": x_title},
         "gridcolor": "#eeeeee",
         "rangemode": "tozero",
-        "tickformat": ".0%",
+        "tickformat": tickformat,
     }
     layout["yaxis"] = {"type": "category", "autorange": "reversed", "automargin": True}
-    return _to_json({"data": data, "layout": layout}, chart_id)
+    return layout
 
 
 def stacked_bars_chart(
@@ -316,15 +322,5 @@ def stacked_bars_chart(
         }
         for i, (name, values) in enumerate(parts.items())
     ]
-    layout = _layout(x_title, "", hovermode="closest", barmode="stack")
-    layout["height"] = max(240, 90 + 26 * len(labels))
-    layout["margin"] = {"l": 20, "r": 20, "t": 40, "b": 50}
-    layout["legend"] = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
-    layout["xaxis"] = {
-        "title": {"text": x_title},
-        "gridcolor": "#eeeeee",
-        "rangemode": "tozero",
-        "tickformat": ",d",
-    }
-    layout["yaxis"] = {"type": "category", "autorange": "reversed", "automargin": True}
+    layout = _bars_layout(x_title, "stack", ",d", max(240, 90 + 26 * len(labels)))
     return _to_json({"data": data, "layout": layout}, chart_id)

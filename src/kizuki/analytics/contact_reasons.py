@@ -57,10 +57,9 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("labelled", pa.int64()),
             ("trained_on", pa.int64()),
             ("intents", pa.int64()),
-            ("holdout_n", pa.int64()),
-            ("holdout_accuracy", pa.float64()),
-            ("holdout_macro_f1", pa.float64()),
-            ("holdout_out_of_scope", pa.float64()),
+            ("cv_accuracy", pa.float64()),
+            ("cv_macro_f1", pa.float64()),
+            ("trained_out_of_scope", pa.float64()),
             ("oos_threshold", pa.float64()),
         ]
     ),
@@ -139,9 +138,6 @@ class IntentConfig:
         Fewer labelled contacts than this: no model is trained; only labels are used.
     min_per_intent
         Intents with fewer labelled examples are left out of training (too few to learn).
-    holdout_share
-        Share of labelled contacts held out (stratified) to measure the model before the
-        final model is fitted on all of them.
     min_new_topic_texts
         Fewer out-of-scope contacts than this: no new-topic discovery.
     min_new_topic_size
@@ -155,12 +151,11 @@ class IntentConfig:
         weeks are significantly above its weekly mean over the ``baseline_weeks`` before
         (:func:`kizuki.models.emerging.emerging_topics`).
     random_state
-        Seed of the hold-out split, the model and the clustering.
+        Seed of the model's folds and of the clustering.
     """
 
     min_labelled: int = 30
     min_per_intent: int = 5
-    holdout_share: float = 0.2
     min_new_topic_texts: int = 15
     min_new_topic_size: int = 10
     known_examples: int = 50
@@ -198,32 +193,6 @@ def _week(ts: pd.Series) -> pd.Series:
     return monday.dt.date
 
 
-def _holdout_scores(
-    texts: Sequence[str], labels: Sequence[str], config: IntentConfig
-) -> dict[str, float | int]:
-    """Accuracy and macro-F1 on a stratified hold-out share, of a model fitted without it."""
-    from sklearn.metrics import accuracy_score, f1_score
-    from sklearn.model_selection import train_test_split
-
-    from kizuki.models.intents import IntentClassifier
-
-    x_tr, x_te, y_tr, y_te = train_test_split(
-        list(texts),
-        list(labels),
-        test_size=config.holdout_share,
-        stratify=list(labels),
-        random_state=config.random_state,
-    )
-    model = IntentClassifier(random_state=config.random_state).fit(x_tr, y_tr)
-    pred = model.predict(x_te)
-    return {
-        "holdout_n": len(y_te),
-        "holdout_accuracy": float(accuracy_score(y_te, pred)),
-        "holdout_macro_f1": float(f1_score(y_te, pred, average="macro", zero_division=0)),
-        "holdout_out_of_scope": float(np.mean(np.asarray(pred) == model.oos_label)),
-    }
-
-
 def _train(
     contacts: pd.DataFrame, config: IntentConfig
 ) -> tuple[IntentClassifier | None, dict[str, Any]]:
@@ -240,10 +209,13 @@ def _train(
         info["status"] = "too_few_labels"
         return None, info
     texts, labels = examples["body"].tolist(), examples["label"].tolist()
-    info.update(_holdout_scores(texts, labels, config))
     model = IntentClassifier(random_state=config.random_state).fit(texts, labels)
     info["status"] = "trained"
-    info["oos_threshold"] = float(getattr(model, "threshold_", float("nan")))
+    # the classifier's own cross-fitted (out-of-fold) predictions measure it: no second fit
+    info["cv_accuracy"] = model.heldout_accuracy_
+    info["cv_macro_f1"] = model.heldout_macro_f1_
+    info["oos_threshold"] = float(model.threshold_)
+    info["trained_out_of_scope"] = float(np.mean(model.predict(texts) == model.oos_label))
     return model, info
 
 

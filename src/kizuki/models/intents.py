@@ -124,8 +124,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     threshold_ : float
         Confidence (top of :meth:`in_scope_proba`) below which ``oos_label`` is answered
         (0.0: only for texts with no known feature).
-    heldout_accuracy_ : float or None
-        Accuracy of the held-out (cross-fitted) predictions on in-scope training texts.
+    heldout_accuracy_, heldout_macro_f1_ : float or None
+        Accuracy and macro-F1 of the held-out (cross-fitted) predictions on in-scope training
+        texts, before the out-of-scope threshold.
     encoder_weight_ : float
         The encoder's weight in use (only with an ``encoder``).
 
@@ -202,6 +203,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         check_classification_targets(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         self.heldout_accuracy_: float | None = None
+        self.heldout_macro_f1_: float | None = None
         self.word_vectorizer_, self.char_vectorizer_ = self._vectorizers()
         features = self._fit_features(texts)
         heldout = self._fit_linear(features, y_idx)
@@ -351,6 +353,13 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         top = heldout[in_scope].max(axis=1)
         correct = heldout[in_scope].argmax(axis=1) == y_idx[in_scope]
         self.heldout_accuracy_ = float(correct.mean()) if len(correct) else None
+        if len(correct):
+            from sklearn.metrics import f1_score
+
+            predicted = heldout[in_scope].argmax(axis=1)
+            self.heldout_macro_f1_ = float(
+                f1_score(y_idx[in_scope], predicted, average="macro", zero_division=0)
+            )
         if self.oos_threshold != "auto":
             return 0.0 if self.oos_threshold is None else float(self.oos_threshold)
         allowed = int(np.floor(self.max_accuracy_drop * in_scope.sum() + 1e-9))

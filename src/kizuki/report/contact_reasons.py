@@ -40,8 +40,8 @@ def _model_text(ctx: ReportContext, info: dict[str, Any] | None) -> str:
         "intents.model_trained",
         n=f"{int(info.get('trained_on') or 0):,}",
         intents=int(info.get("intents") or 0),
-        accuracy=f"{float(info.get('holdout_accuracy') or 0.0):.1%}",
-        macro_f1=f"{float(info.get('holdout_macro_f1') or 0.0):.2f}",
+        accuracy=f"{float(info.get('cv_accuracy') or 0.0):.1%}",
+        macro_f1=f"{float(info.get('cv_macro_f1') or 0.0):.2f}",
     )
 
 

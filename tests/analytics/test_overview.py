@@ -146,7 +146,7 @@ def test_run_all_writes_every_result_table(filled: Store) -> None:
     written = run_all(filled, progress=lambda *a: progress.append(a))
     assert written[: len(RESULT_TABLES)] == list(RESULT_TABLES)
     assert set(written) <= set(filled.list_tables())
-    steps = len(RESULT_TABLES) + len(JOURNEY_RESULT_TABLES)
+    steps = len(RESULT_TABLES) + len(JOURNEY_RESULT_TABLES) + 1  # + contact reasons
     assert progress[0] == ("analyze", 0, steps) and progress[-1] == ("analyze", steps, steps)
     daily = filled.to_arrow(filled.table("result_events_daily").order_by("day")).to_pylist()
     # 9:00 and 10:00 on Feb 3 are 60 minutes apart: two sessions

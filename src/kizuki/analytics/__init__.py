@@ -278,7 +278,7 @@ def run_all(
     ['result_overview', 'result_events_daily', 'result_stage_daily']
     """
     written: list[str] = []
-    total = len(RESULT_TABLES) + len(JOURNEY_RESULT_TABLES)
+    total = len(RESULT_TABLES) + len(JOURNEY_RESULT_TABLES) + 1  # + contact reasons
     done = 0
     progress(STEP, 0, total)
     shared = Shared(journey or load_journey(), has_events=not _empty(store, "events"))
@@ -287,21 +287,20 @@ def run_all(
         written.append(name)
         done += 1
         progress(STEP, done, total)
-    written += _write_contact_reasons(store, intent_model, progress)
-    if not shared.has_events:
+    if shared.has_events:
+        for step, write_step in JOURNEY_RESULT_TABLES.items():
+            missing = [name for name in STEP_NEEDS[step] if _empty(store, name)]
+            if missing:
+                progress(f"{STEP}: skipped {step} (no {', '.join(missing)})", 0, 0)
+            else:
+                progress(f"{STEP}: {step}", 0, 1)
+                written += write_step(store, shared.journey, shared)
+                progress(f"{STEP}: {step}", 1, 1)
+            done += 1
+            progress(STEP, done, total)
+    else:
         progress(f"{STEP}: skipped friction and silent customers (no events)", 0, 0)
-        progress(STEP, total, total)
-        return written
-    journey = shared.journey
-    for step, write_step in JOURNEY_RESULT_TABLES.items():
-        missing = [name for name in STEP_NEEDS[step] if _empty(store, name)]
-        if missing:
-            progress(f"{STEP}: skipped {step} (no {', '.join(missing)})", 0, 0)
-        else:
-            progress(f"{STEP}: {step}", 0, 1)
-            written += write_step(store, journey, shared)
-            progress(f"{STEP}: {step}", 1, 1)
-        done += 1
-        progress(STEP, done, total)
-    shared.tables.clear()  # frees the cached stream
+    shared.tables.clear()  # frees the cached stream before the models' memory is needed
+    written += _write_contact_reasons(store, intent_model, progress)
+    progress(STEP, total, total)
     return written

@@ -406,3 +406,10 @@ def _expected_failed_checks(estimator: IntentClassifier) -> dict[str, str]:
 @parametrize_with_checks([IntentClassifier()], expected_failed_checks=_expected_failed_checks)
 def test_scikit_learn_estimator_contract(estimator: IntentClassifier, check: Any) -> None:
     check(estimator)
+
+
+def test_discoverer_is_reachable_from_the_intents_module() -> None:
+    from kizuki.models import intents, topics
+
+    assert intents.IntentDiscoverer is topics.IntentDiscoverer
+    assert intents.propose_new_topics is topics.propose_new_topics

@@ -62,11 +62,13 @@ from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from kizuki.errors import ConfigError, NotFittedError, NotFoundError
 from kizuki.models.text import fold_kana, normalize, tokenize
+from kizuki.models.topics import IntentDiscoverer, propose_new_topics
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-__all__ = ["IntentClassifier"]
+# the classifier and the discoverer are both reachable from here (the discoverer lives in topics)
+__all__ = ["IntentClassifier", "IntentDiscoverer", "propose_new_topics"]
 
 FORMAT = "kizuki-intent-model"
 FORMAT_VERSION = 1

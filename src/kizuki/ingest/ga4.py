@@ -209,8 +209,8 @@ def _properties(params: tuple[str, ...]) -> str:
     value_json = ", ".join([*json_values, "'null'"])
     kept = " AND ".join(f"x.key <> '{k}'" for k in _MAPPED)
     return (
-        f"coalesce('{{' || array_to_string(list_transform(list_filter(event_params, x -> "
-        f"{kept}), x -> to_json(x.key) || ':' || coalesce({value_json})), ',') || '}}', '{{}}')"
+        f"coalesce('{{' || array_to_string(list_transform(list_filter(event_params, lambda x: "
+        f"{kept}), lambda x: to_json(x.key) || ':' || coalesce({value_json})), ',') || '}}', '{{}}')"
     )
 
 
@@ -233,7 +233,7 @@ def _stage(
     lang = [f"nullif({_param(params, 'language', 'string_value')}, '')"]
     if "string_value" in uprops:
         lang.append(
-            "nullif(user_properties[list_position(list_transform(user_properties, x -> x.key), "
+            "nullif(user_properties[list_position(list_transform(user_properties, lambda x: x.key), "
             "'language')].value.string_value, '')"
         )
     if "language" in device:
@@ -246,7 +246,7 @@ def _stage(
     from_sql = (
         f"(SELECT *, {path_web} FROM (SELECT *, {path_base} FROM "
         f"(SELECT *, {loc} AS __loc FROM "
-        f"(SELECT *, list_transform(event_params, x -> x.key) AS __k FROM {base}))))"
+        f"(SELECT *, list_transform(event_params, lambda x: x.key) AS __k FROM {base}))))"
     )
     search = "event_name = 'view_search_results'"
     reason = f"coalesce({pre}, {_REASON})" if pre else _REASON

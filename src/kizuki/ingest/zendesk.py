@@ -167,7 +167,7 @@ class ZendeskConnector:
             "subject": Source("subject"),
             "text": Source("description", label="description"),
             "intent": Source(
-                "nullif(substr(list_filter(tags, t -> starts_with(t, 'intent_'))[1], 8), '')",
+                "nullif(substr(list_filter(tags, lambda t: starts_with(t, 'intent_'))[1], 8), '')",
                 label="tags",
             ),
             "agent_id": Source("assignee_id", label="assignee_id"),

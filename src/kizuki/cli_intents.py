@@ -94,7 +94,7 @@ def train(
 
         _run(packaged_model_path)  # a clear error when the embed extra is missing
         second = FineTunedEncoderClassifier()
-    classifier = IntentClassifier(oos_label=oos_label, encoder=second)
+    classifier = IntentClassifier(oos_label=oos_label, encoder=second, n_jobs=-1)
     model = _run(lambda: classifier.fit(frame["text"], frame["intent"]))
     path = _run(lambda: model.save(out_file))
     out.print(

@@ -154,6 +154,39 @@ def test_auto_threshold_grows_with_the_accuracy_drop_allowed() -> None:
     assert 0.0 < strict.threshold_ < lenient.threshold_ < 1.0
 
 
+def test_heldout_refused_is_the_share_of_held_out_texts_below_the_threshold() -> None:
+    strict = IntentClassifier(max_accuracy_drop=0.0).fit(X_TRAIN, Y_TRAIN)
+    lenient = IntentClassifier(max_accuracy_drop=0.2).fit(X_TRAIN, Y_TRAIN)
+    none = IntentClassifier(oos_threshold=None).fit(X_TRAIN, Y_TRAIN)
+    assert strict.heldout_refused_ is not None and lenient.heldout_refused_ is not None
+    assert 0.0 <= strict.heldout_refused_ < lenient.heldout_refused_ <= 1.0
+    assert none.heldout_refused_ == 0.0
+
+
+def test_parallel_fits_give_the_same_model() -> None:
+    one = IntentClassifier().fit(X_TRAIN, Y_TRAIN)
+    two = IntentClassifier(n_jobs=2).fit(X_TRAIN, Y_TRAIN)
+    texts = X_TEST + OUT_OF_SCOPE
+    np.testing.assert_array_equal(one.in_scope_proba(texts), two.in_scope_proba(texts))
+    assert one.threshold_ == two.threshold_
+
+
+def test_a_model_pickled_before_n_jobs_existed_still_loads(model: IntentClassifier) -> None:
+    state = dict(model.__getstate__())
+    del state["n_jobs"], state["heldout_refused_"]
+    old = IntentClassifier.__new__(IntentClassifier)
+    old.__setstate__(state)
+    assert old.get_params()["n_jobs"] is None and old.heldout_refused_ is None
+    assert old.predict(X_TEST).tolist() == model.predict(X_TEST).tolist()
+
+
+def test_predict_with_proba_is_predict_and_in_scope_proba(model: IntentClassifier) -> None:
+    texts = X_TEST + OUT_OF_SCOPE + [""]
+    labels, joint = model.predict_with_proba(texts)
+    assert labels.tolist() == model.predict(texts).tolist()
+    np.testing.assert_array_equal(joint, model.in_scope_proba(texts))
+
+
 def test_without_threshold_every_text_with_known_features_gets_an_intent() -> None:
     model = IntentClassifier(oos_threshold=None).fit(X_TRAIN, Y_TRAIN)
     assert model.threshold_ == 0.0

@@ -209,8 +209,9 @@ def _properties(params: tuple[str, ...]) -> str:
     value_json = ", ".join([*json_values, "'null'"])
     kept = " AND ".join(f"x.key <> '{k}'" for k in _MAPPED)
     return (
-        f"coalesce('{{' || array_to_string(list_transform(list_filter(event_params, lambda x: "
-        f"{kept}), lambda x: to_json(x.key) || ':' || coalesce({value_json})), ',') || '}}', '{{}}')"
+        f"coalesce('{{' || array_to_string(list_transform(list_filter(event_params, "
+        f"lambda x: {kept}), lambda x: to_json(x.key) || ':' || coalesce({value_json})), ',') "
+        "|| '}', '{}')"
     )
 
 
@@ -233,8 +234,8 @@ def _stage(
     lang = [f"nullif({_param(params, 'language', 'string_value')}, '')"]
     if "string_value" in uprops:
         lang.append(
-            "nullif(user_properties[list_position(list_transform(user_properties, lambda x: x.key), "
-            "'language')].value.string_value, '')"
+            "nullif(user_properties[list_position(list_transform(user_properties, "
+            "lambda x: x.key), 'language')].value.string_value, '')"
         )
     if "language" in device:
         lang.append("nullif(device.language, '')")

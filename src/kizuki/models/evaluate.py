@@ -113,7 +113,7 @@ def evaluate_intents(
     from kizuki.models.intents import IntentClassifier
 
     if model is None:
-        params: dict[str, Any] = {"random_state": random_state}
+        params: dict[str, Any] = {"random_state": random_state, "n_jobs": -1}
         if oos_label is not None:
             params["oos_label"] = oos_label
         model = IntentClassifier(**params)

@@ -116,6 +116,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         Share of the training texts held out to validate the encoder.
     random_state
         Seed of the fold assignment and of the SVM's coordinate descent.
+    n_jobs
+        SVMs fitted at once (the final one and those of the folds), in joblib worker processes:
+        ``None`` is one at a time, ``-1`` one per CPU. The fitted model is the same whatever
+        the value (not threads: liblinear seeds one random generator per process).
 
     Attributes
     ----------
@@ -129,6 +133,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     heldout_accuracy_, heldout_macro_f1_ : float or None
         Accuracy and macro-F1 of the held-out (cross-fitted) predictions on in-scope training
         texts, before the out-of-scope threshold.
+    heldout_refused_ : float or None
+        Share of the in-scope training texts that the threshold turns away, held out (each
+        scored by the fold that did not see it).
     encoder_weight_ : float
         The encoder's weight in use (only with an ``encoder``).
 
@@ -155,6 +162,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         encoder_weight: float | Literal["auto"] = "auto",
         validation_size: float = 0.2,
         random_state: int | None = 0,
+        n_jobs: int | None = None,
     ) -> None:
         self.C = C
         self.word_ngram_range = word_ngram_range
@@ -167,6 +175,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.encoder_weight = encoder_weight
         self.validation_size = validation_size
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -206,6 +215,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         self.heldout_accuracy_: float | None = None
         self.heldout_macro_f1_: float | None = None
+        self.heldout_refused_: float | None = None
         self.word_vectorizer_, self.char_vectorizer_ = self._vectorizers()
         features = self._fit_features(texts)
         heldout = self._fit_linear(features, y_idx)
@@ -287,7 +297,12 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return LinearSVC(C=self.C, random_state=self.random_state)
 
     def _fit_linear(self, features: sp.csr_matrix, y_idx: NDArray[np.intp]) -> FloatArray | None:
-        """Fit the SVM and its temperature; the held-out probabilities, or None if too few."""
+        """Fit the SVM and its temperature; the held-out probabilities, or None if too few.
+
+        The final SVM and those of the folds are independent fits: with ``n_jobs`` they run at
+        the same time.
+        """
+        from joblib import Parallel, delayed
         from sklearn.model_selection import StratifiedKFold
 
         self.temperature_ = 1.0
@@ -296,17 +311,27 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             self.svm_ = None
             return None
         n_splits = min(self.cv, int(np.bincount(y_idx).min()))
-        heldout = None
+        splits = []
         if n_splits >= 2:
             folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
-            scores = np.zeros((len(y_idx), n_classes))
-            for train, test in folds.split(np.zeros(len(y_idx)), y_idx):
-                svm = self._svm().fit(features[train], y_idx[train])
-                scores[test] = _scores(svm, features[test])
-            self.temperature_ = _fit_temperature(scores, y_idx)
-            heldout = _joint_proba(scores, self.temperature_)
-        self.svm_ = self._svm().fit(features, y_idx)
-        return heldout
+            splits = list(folds.split(np.zeros(len(y_idx)), y_idx))
+
+        def fit_rows(rows: NDArray[np.intp] | None) -> Any:
+            if rows is None:
+                return self._svm().fit(features, y_idx)
+            return self._svm().fit(features[rows], y_idx[rows])
+
+        fitted = Parallel(n_jobs=self.n_jobs)(
+            delayed(fit_rows)(rows) for rows in [None, *(train for train, _ in splits)]
+        )
+        self.svm_ = fitted[0]
+        if not splits:
+            return None
+        scores = np.zeros((len(y_idx), n_classes))
+        for (_, test), svm in zip(splits, fitted[1:], strict=True):
+            scores[test] = _scores(svm, features[test])
+        self.temperature_ = _fit_temperature(scores, y_idx)
+        return _joint_proba(scores, self.temperature_)
 
     def _fit_encoder(
         self, texts: list[str], y: NDArray[Any], y_idx: NDArray[np.intp], heldout: FloatArray | None
@@ -363,13 +388,15 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 f1_score(y_idx[in_scope], predicted, average="macro", zero_division=0)
             )
         if self.oos_threshold != "auto":
-            return 0.0 if self.oos_threshold is None else float(self.oos_threshold)
-        allowed = int(np.floor(self.max_accuracy_drop * in_scope.sum() + 1e-9))
-        right = np.sort(top[correct])
-        if len(right) == 0:
-            return 0.0
-        # Texts strictly below right[allowed] are refused: at most `allowed` of the right ones.
-        return float(right[min(allowed, len(right) - 1)])
+            threshold = 0.0 if self.oos_threshold is None else float(self.oos_threshold)
+        else:
+            allowed = int(np.floor(self.max_accuracy_drop * in_scope.sum() + 1e-9))
+            right = np.sort(top[correct])
+            # Texts strictly below right[allowed] are refused: at most `allowed` right ones.
+            threshold = float(right[min(allowed, len(right) - 1)]) if len(right) else 0.0
+        if len(top):
+            self.heldout_refused_ = float(np.mean(top < threshold))
+        return threshold
 
     # -- prediction ------------------------------------------------------------------------
 
@@ -390,17 +417,21 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def predict(self, X: Any) -> NDArray[Any]:
         """The most probable intent of each text, or ``oos_label`` when none is likely enough."""
+        return self.predict_with_proba(X)[0]
+
+    def predict_with_proba(self, X: Any) -> tuple[NDArray[Any], FloatArray]:
+        """:meth:`predict` and :meth:`in_scope_proba` together, the texts featurised once."""
         joint, unknown = self._joint(X)
         labels = self.classes_[joint.argmax(axis=1)]
         refuse = unknown | (joint.max(axis=1) < self.threshold_)
         if not refuse.any():
-            return np.asarray(labels)
+            return np.asarray(labels), joint
         if labels.dtype.kind == "U" and isinstance(self.oos_label, str):
             out = labels.astype(np.result_type(labels.dtype, np.asarray([self.oos_label]).dtype))
         else:
             out = labels.astype(object)
         out[refuse] = self.oos_label
-        return np.asarray(out)
+        return np.asarray(out), joint
 
     def oos_score(self, X: Any) -> FloatArray:
         """``1 - confidence`` (the top of :meth:`in_scope_proba`): higher is more likely out of
@@ -513,6 +544,13 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 f"{str(path)!r} holds a {type(model).__name__}, not an IntentClassifier."
             )
         return model
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Models saved before ``n_jobs`` and ``heldout_refused_`` existed load with defaults."""
+        state.setdefault("n_jobs", None)
+        if "classes_" in state:
+            state.setdefault("heldout_refused_", None)
+        super().__setstate__(state)
 
     def __sklearn_tags__(self) -> Any:
         """Texts in: a 1-D sequence of texts, or a 2-D array of text columns."""

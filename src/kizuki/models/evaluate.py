@@ -122,12 +122,18 @@ def evaluate_intents(
     fit_s = time.perf_counter() - started
     texts = test["text"].tolist()
     started = time.perf_counter()
-    predicted = [str(p) for p in model.predict(texts)]
-    predict_s = time.perf_counter() - started
-    if hasattr(model, "oos_score"):
-        oos_score = np.asarray(model.oos_score(texts))
+    if hasattr(model, "predict_with_proba"):  # labels and confidences in one pass
+        labels, joint = model.predict_with_proba(texts)
+        predict_s = time.perf_counter() - started
+        oos_score = 1.0 - np.asarray(joint).max(axis=1)
     else:
-        oos_score = 1.0 - np.asarray(model.predict_proba(texts)).max(axis=1)
+        labels = model.predict(texts)
+        predict_s = time.perf_counter() - started
+        if hasattr(model, "oos_score"):
+            oos_score = np.asarray(model.oos_score(texts))
+        else:
+            oos_score = 1.0 - np.asarray(model.predict_proba(texts)).max(axis=1)
+    predicted = [str(p) for p in labels]
     result: dict[str, Any] = score_predictions(
         test["intent"].tolist(), predicted, oos_score, oos_label=oos_label
     )

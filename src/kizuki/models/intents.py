@@ -303,6 +303,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         the same time.
         """
         from joblib import Parallel, delayed
+        from sklearn.base import clone
         from sklearn.model_selection import StratifiedKFold
 
         self.temperature_ = 1.0
@@ -316,13 +317,11 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
             splits = list(folds.split(np.zeros(len(y_idx)), y_idx))
 
-        def fit_rows(rows: NDArray[np.intp] | None) -> Any:
-            if rows is None:
-                return self._svm().fit(features, y_idx)
-            return self._svm().fit(features[rows], y_idx[rows])
-
+        # Each task gets the SVM's parameters and the rows it fits on, not this whole model.
+        svm = self._svm()
         fitted = Parallel(n_jobs=self.n_jobs)(
-            delayed(fit_rows)(rows) for rows in [None, *(train for train, _ in splits)]
+            delayed(clone(svm).fit)(features[rows], y_idx[rows])
+            for rows in [slice(None), *(train for train, _ in splits)]
         )
         self.svm_ = fitted[0]
         if not splits:

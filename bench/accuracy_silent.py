@@ -22,7 +22,8 @@ seeds within ±10%, with the truth inside the interval, and with the problem amo
 
 ``--cache DIR`` keeps each run's store (with its signals) and truth; a later run with the same
 DIR reads the estimator's inputs from it again without simulating, which is how changes to the
-estimator are measured on the same data.
+estimator are measured on the same data. After a change to the signals' definitions, add
+``--resignal`` to recompute the cached stores' signals first.
 """
 
 from __future__ import annotations
@@ -90,15 +91,11 @@ def build_store(config: Path | None, seed: int, customers: int | None, out: Path
     ingest_files(store, "zendesk", [sim.zendesk_file])
     timing["ingest_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    # the steps of kizuki.analytics._write_friction and _write_silent that the estimate reads
     journey = load_journey(name="demo")
     t = store.table
     stream = journey_events(t("events"), t("searches"), journey, content=t("content"))
     store.write_table("work_journey_events", stream)
-    stream = t("work_journey_events")
-    store.write_table("result_signals", signals_from_events(stream, journey))
-    activity = signals_from_events(stream, journey, SignalConfig(signals=ACTIVITY_SIGNALS))
-    store.write_table("work_activity_signals", activity)
+    write_signals(store)
     timing["signals_s"] = time.perf_counter() - t0
     timing["events"] = float(sim.n_events)
     store.close()
@@ -107,6 +104,26 @@ def build_store(config: Path | None, seed: int, customers: int | None, out: Path
     (out / "truth.json").write_text(json.dumps(truth), encoding="utf-8")
     (out / "timing.json").write_text(json.dumps(timing), encoding="utf-8")
     shutil.rmtree(out / "data")
+
+
+def write_signals(store: Any) -> None:
+    """The steps of ``kizuki analyze`` (``_write_friction`` / ``_write_silent``) that the
+    estimate reads: the struggle and activity signals of the stored journey stream."""
+    journey = load_journey(name="demo")
+    stream = store.table("work_journey_events")
+    store.write_table("result_signals", signals_from_events(stream, journey))
+    activity = signals_from_events(stream, journey, SignalConfig(signals=ACTIVITY_SIGNALS))
+    store.write_table("work_activity_signals", activity)
+
+
+def resignal(store_dir: Path) -> None:
+    """Recompute a cached store's signals with this checkout's definitions."""
+    store = open_store(f"duckdb:///{store_dir / 'store.duckdb'}")
+    store.duckdb.execute("SET threads=1")
+    try:
+        write_signals(store)
+    finally:
+        store.close()
 
 
 def load_inputs(store_dir: Path) -> SilentInputs:
@@ -130,9 +147,10 @@ def load_inputs(store_dir: Path) -> SilentInputs:
 
 
 def load_or_build(
-    name: str, seed: int, customers: int | None, cache: Path | None
+    name: str, seed: int, customers: int | None, cache: Path | None, *, again: bool = False
 ) -> tuple[SilentInputs, list[dict[str, Any]], dict[str, float]]:
-    """Build the store (or reuse the cached one) and read the inputs, truth and timings."""
+    """Build the store (or reuse the cached one, with its signals recomputed if ``again``)
+    and read the inputs, truth and timings."""
     with tempfile.TemporaryDirectory(prefix="kizuki-acc-") as d:
         where = cache / f"{name}-{customers or 'cfg'}-{seed}" if cache else Path(d) / "run"
         if not (where / "timing.json").is_file():
@@ -140,6 +158,8 @@ def load_or_build(
                 shutil.rmtree(where)
             where.mkdir(parents=True)
             build_store(CONFIGS[name], seed, customers, where)
+        elif again:
+            resignal(where)
         t0 = time.perf_counter()
         inputs = load_inputs(where)
         truth = json.loads((where / "truth.json").read_text(encoding="utf-8"))
@@ -195,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--n-boot", type=int, default=200)
     ap.add_argument("--cache", type=Path, help="keep/reuse the estimator inputs here")
+    ap.add_argument(
+        "--resignal",
+        action="store_true",
+        help="recompute the signals of cached stores (after a change to their definitions)",
+    )
     ap.add_argument("--json", type=Path, help="also write every per-seed row here")
     args = ap.parse_args(argv)
     cfg = SilentConfig(n_boot=args.n_boot)
@@ -204,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
             per_seed = []
             for seed in range(args.first_seed, args.first_seed + args.seeds):
                 t0 = time.perf_counter()
-                inputs, truth, timing = load_or_build(name, seed, customers or None, args.cache)
+                inputs, truth, timing = load_or_build(
+                    name, seed, customers or None, args.cache, again=args.resignal
+                )
                 t1 = time.perf_counter()
                 table = estimate_silent(inputs, cfg, rng=np.random.default_rng(seed))
                 est_s = time.perf_counter() - t1

@@ -5,6 +5,11 @@ the same file into the same `events` table costs, to judge how far the real pipe
 
     python bench/ingest_floor.py GA4.parquet
     python bench/ingest_floor.py GA4.parquet --disable-compression fsst   # as ingest does
+    python bench/ingest_floor.py GA4.parquet --to-parquet   # COPY the same SELECT to Parquet
+
+``--to-parquet`` writes the mapped rows to a Parquet file instead of the store (DuckDB's
+``COPY … TO``, default compression): the floor of a design that kept events as Parquet files
+beside the DuckDB catalogue instead of in a DuckDB table.
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ def main() -> None:
         default="",
         help="DuckDB compression methods to skip (ingest skips 'fsst')",
     )
+    parser.add_argument(
+        "--to-parquet", action="store_true", help="COPY the rows to a Parquet file instead"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(f"duckdb://{tmp}/floor.duckdb")
@@ -44,13 +52,17 @@ def main() -> None:
         path = str(args.file).replace("'", "''")
         n = con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()[0]  # type: ignore[index]
         wall, cpu = time.perf_counter(), _cpu()
-        con.execute(
-            "INSERT INTO events SELECT left(md5(user_pseudo_id || event_timestamp), 20), "
+        select = (
+            "SELECT left(md5(user_pseudo_id || event_timestamp), 20), "
             "make_timestamp(event_timestamp), user_id, user_pseudo_id, user_pseudo_id, "
             "event_name, event_params[3].value.string_value, event_params[4].value.string_value, "
             f"NULL, device.category, NULL, 'floor' FROM read_parquet('{path}')"
         )
-        con.execute("CHECKPOINT")
+        if args.to_parquet:
+            con.execute(f"COPY ({select}) TO '{tmp}/events.parquet' (FORMAT parquet)")
+        else:
+            con.execute(f"INSERT INTO events {select}")
+            con.execute("CHECKPOINT")
         wall, cpu = time.perf_counter() - wall, _cpu() - cpu
     print(f"rows {n:,}  wall {wall:.2f} s  cpu {cpu:.2f} s  {n / wall:,.0f} rows/s (wall)")
     print(f"cpu per million rows: {cpu / n * 1e6:.2f} s")

@@ -364,9 +364,14 @@ def struggle_signals(
         parts.append(_rows(s[name.isin(journey.rage_click_events)], "rage_click"))
     if "loop" in wanted:
         pages = s[s["is_page"] & kind.isna() & path.notna()]
-        earlier = pages.groupby(["session_key", "page_path"])["ts"].shift(config.loop_min_views - 1)
+        by_page = pages.groupby(["session_key", "page_path"])
+        earlier = by_page["ts"].shift(config.loop_min_views - 1)
         window = pd.Timedelta(seconds=config.loop_window_seconds)
-        parts.append(_rows(pages[earlier.notna() & (pages["ts"] <= earlier + window)], "loop"))
+        looped = earlier.notna() & (pages["ts"] <= earlier + window)
+        if config.loop_consecutive:  # no other page view of the session in between
+            gap = pages["page_no"] - by_page["page_no"].shift(config.loop_min_views - 1)
+            looped &= gap == config.loop_min_views - 1
+        parts.append(_rows(pages[looped], "loop"))
     if "zero_result_search" in wanted:
         zero = s[(kind == "search") & (s["results_count"] == 0)]
         parts.append(_rows(zero, "zero_result_search", intent=True))

@@ -116,6 +116,13 @@ def scenario() -> tuple[Events, list[dict[str, Any]]]:
     e.pages("c-loop", 0, (0, "/app/l"), (100, "/app/l"), (300, "/app/l"))
     e.pages("c-loop", 4000, (0, "/app/l"), (100, "/app/l"), (301, "/app/l"))
     e.pages("c-loop", 9000, (0, "/app/m"), (10, "/app/m"), (20, "/app/m"), (30, "/app/m"))
+    # a revisit with other pages between is no loop (loop_consecutive); a reload with a
+    # non-page event between the views is
+    e.pages("c-rev", 0, (0, "/app/n"), (10, "/app/o"), (20, "/app/n"), (30, "/app/p"),
+            (40, "/app/n"))  # fmt: skip
+    e.pages("c-rev", 4000, (0, "/app/n"), (10, "/app/n"))
+    e.add("c-rev", 4015, "click", "/app/n")
+    e.pages("c-rev", 4000, (20, "/app/n"))
     # searches: see SEARCHES
     e.pages("c-s", 0, (0, "/app/x"))
     for i, second in enumerate((10, 70, 131, 150)):
@@ -200,10 +207,27 @@ def test_error_events_and_error_pages(signals: list[dict[str, Any]]) -> None:
 
 def test_loops_need_the_views_within_the_window(signals: list[dict[str, Any]]) -> None:
     # 0/100/300 s is a loop (the window is inclusive); 0/100/301 s is not; 4 quick views
-    # are one signal that occurred twice
+    # are one signal that occurred twice; views of one page must follow one another
     assert rows_of(signals, "loop") == {
         ("c-loop:1", "use", "/app/l", None, at(300), 1),
         ("c-loop:3", "use", "/app/m", None, at(9020), 2),
+        ("c-rev:2", "use", "/app/n", None, at(4020), 1),
+    }
+
+
+def test_any_revisit_is_a_loop_when_views_need_not_follow_one_another(
+    store: Store, build_table: Any
+) -> None:
+    events, searches = scenario()
+    store.write_table("events", build_table("events", events.rows))
+    store.write_table("searches", build_table("searches", searches))
+    config = SignalConfig(loop_consecutive=False, signals=("loop",))
+    out = find_struggle_signals(store.table("events"), store.table("searches"), JOURNEY, config)
+    assert {r[0] for r in rows_of(store.to_arrow(out).to_pylist(), "loop")} == {
+        "c-loop:1",
+        "c-loop:3",
+        "c-rev:1",
+        "c-rev:2",
     }
 
 

@@ -96,6 +96,10 @@ class SignalConfig(BaseModel):
     loop_window_seconds: Annotated[
         int, Field(ge=1, description="…all within this many seconds")
     ] = 300
+    loop_consecutive: Annotated[
+        bool,
+        Field(description="a loop's views follow one another, no other page between (reloads)"),
+    ] = True
     reformulation_seconds: Annotated[
         int, Field(ge=1, description="a different search within this many seconds")
     ] = 60
@@ -418,6 +422,10 @@ def _loops(s: ir.Table, config: SignalConfig) -> ir.Table:
     )
     earlier = pages.ts.lag(config.loop_min_views - 1).over(w)
     within = pages.ts <= earlier + ibis.interval(seconds=config.loop_window_seconds)
+    if config.loop_consecutive:
+        # no other page view in between: the session's page numbers are consecutive
+        gap = pages.page_seq - pages.page_seq.lag(config.loop_min_views - 1).over(w)
+        within = within & (gap == config.loop_min_views - 1)
     flagged = pages.mutate(_loop=earlier.notnull() & within)
     return _rows(flagged.filter(flagged._loop), "loop")
 

@@ -175,6 +175,8 @@ def compare(table: pd.DataFrame, truth: list[dict[str, Any]]) -> list[dict[str, 
     by_silent = pages[pages["detected"]].sort_values("silent", ascending=False)
     by_silent_pages = by_silent["page_path"].tolist()
     k = len(truth) + 2
+    planted = {t["page_path"] for t in truth}
+    others = sorted(set(by_silent_pages) - planted)  # detected, but no problem was planted
     rows = []
     for t in truth:
         hit = pages[pages["page_path"] == t["page_path"]]
@@ -200,6 +202,7 @@ def compare(table: pd.DataFrame, truth: list[dict[str, Any]]) -> list[dict[str, 
                 "intent_ok": r is not None and r["intent"] == t["intent"],
                 "top_k": t["page_path"] in ranked[:k],
                 "top_k_silent": t["page_path"] in by_silent_pages[:k],
+                "others_detected": others,
             }
         )
     return rows
@@ -286,11 +289,14 @@ def _print_summary(runs: dict[str, list[list[dict[str, Any]]]]) -> None:
     top_s = sum(bool(r["top_k_silent"]) for r in rows)
     intent = sum(bool(r["intent_ok"]) for r in rows)
     errs = np.array([r["err_pct"] for r in rows])
+    seeds = [seed for per_seed in runs.values() for seed in per_seed if seed]
+    others = sum(len(seed[0].get("others_detected", [])) for seed in seeds)
     print(
         f"\nall {n} (config, seed, problem) cases: within ±10% {within}/{n}, "
         f"CI covers {cover}/{n}, "
         f"top planted+2 (export rank) {top}/{n}, (by silent) {top_s}/{n}, intent {intent}/{n}, "
-        f"mean abs error {np.abs(errs).mean():.1f}%, mean signed {errs.mean():+.1f}%"
+        f"mean abs error {np.abs(errs).mean():.1f}%, mean signed {errs.mean():+.1f}%; "
+        f"pages detected where nothing was planted: {others} in {len(seeds)} stores"
     )
 
 

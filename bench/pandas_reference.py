@@ -599,12 +599,23 @@ def _incident_pages(incidents: pd.DataFrame) -> list[tuple[str, datetime, dateti
 def session_units(
     s: pd.DataFrame, signals: pd.DataFrame, incidents: pd.DataFrame, config: SilentConfig
 ) -> pd.DataFrame:
-    """One row per session with a non-help page view: the last such page and its signals."""
+    """One row per session with a non-help page view: the page of its first error, else its
+    last such page, and its signals."""
     is_help = pd.Series(False, index=s.index)
     for prefix in config.help_prefixes:
         is_help |= s["page_path"].str.startswith(prefix).fillna(False).astype(bool)
     pages = s[s["event_name"].isin(config.page_events) & s["page_path"].notna() & ~is_help]
     exits = pages.drop_duplicates("session_key", keep="last")[["session_key", "page_path"]]
+    # the page of the session's first error, if it has one (ties: the first path in text order)
+    err = signals[signals["signal"].isin(ERROR_SIGNALS) & signals["page_path"].notna()]
+    first_err = err.sort_values(["session_key", "ts", "page_path"]).drop_duplicates("session_key")
+    exits = exits.merge(
+        first_err[["session_key", "page_path"]].rename(columns={"page_path": "err_page"}),
+        on="session_key",
+        how="left",
+    )
+    exits["page_path"] = exits["err_page"].fillna(exits["page_path"])
+    exits = exits[["session_key", "page_path"]]
     sessions = s.groupby("session_key").agg(
         customer_id=("customer_id", "max"), started_at=("ts", "min")
     )

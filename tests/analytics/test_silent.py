@@ -212,16 +212,25 @@ EVENTS = [
     pv("b1", 0, "/app", "c1", day=2),
     # c2: ends on /setup/bank during an incident on that page: left out
     pv("c1", 0, "/setup/bank", "c2", day=3),
-    # c3: ends on /app; its error was on /setup/company, not the exit page
+    # c3: ends on /app, but its error was on /setup/company, where its loop was not
     pv("d1", 0, "/setup/company", "c3"),
     pv("d2", 1, "/app", "c3"),
+    # c4: two errors at the same instant on /z and /y, a later one on /x; ends on /w
+    pv("e1", 0, "/z", "c4"),
+    pv("e2", 0, "/y", "c4"),
+    pv("e3", 1, "/x", "c4"),
+    pv("e4", 2, "/w", "c4"),
 ]
 SIGNALS = [
-    ("c1:1", "error", "/setup/bank", None, "BankApiError"),
-    ("c1:1", "loop", "/setup/bank", None, None),
-    ("c1:1", "zero_result_search", "/help/ja/search", "bank_link", "口座 連携"),
-    ("c1:1", "help_exit", "/setup/bank", None, None),
-    ("c3:1", "error", "/setup/company", None, "TypeError"),
+    ("c1:1", "error", "/setup/bank", None, "BankApiError", at(1)),
+    ("c1:1", "loop", "/setup/bank", None, None, at(1)),
+    ("c1:1", "zero_result_search", "/help/ja/search", "bank_link", "口座 連携", at(2)),
+    ("c1:1", "help_exit", "/setup/bank", None, None, at(2)),
+    ("c3:1", "error", "/setup/company", None, "TypeError", at(0)),
+    ("c3:1", "loop", "/app", None, None, at(1)),
+    ("c4:1", "error", "/z", None, "E1", at(0)),
+    ("c4:1", "error", "/y", None, "E2", at(0)),
+    ("c4:1", "error", "/x", None, "E3", at(1)),
 ]
 
 
@@ -237,15 +246,16 @@ def unit_store(store: Store, build_table: Any) -> Store:
             "detail": d,
             "customer_id": k.split(":")[0],
             "stage": "setup",
+            "ts": ts,
         }
-        for k, s, p, i, d in SIGNALS
+        for k, s, p, i, d, ts in SIGNALS
     ]
     store.duckdb.execute(
         "CREATE TABLE signals (session_key VARCHAR, signal VARCHAR, page_path VARCHAR, "
-        "intent VARCHAR, detail VARCHAR, customer_id VARCHAR, stage VARCHAR)"
+        "intent VARCHAR, detail VARCHAR, customer_id VARCHAR, stage VARCHAR, ts TIMESTAMPTZ)"
     )
     store.duckdb.executemany(
-        "INSERT INTO signals VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO signals VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [list(r.values()) for r in rows],
     )
     return store
@@ -253,25 +263,29 @@ def unit_store(store: Store, build_table: Any) -> Store:
 
 def test_sessionize_keys_are_the_ones_the_signals_use(unit_store: Store) -> None:
     keys = set(sessionize(unit_store.table("events")).session_key.to_pyarrow().to_pylist())
-    assert {"c1:1", "c1:2", "c2:1", "c3:1"} == keys
+    assert {"c1:1", "c1:2", "c2:1", "c3:1", "c4:1"} == keys
 
 
-def test_units_take_the_exit_page_and_its_signals(unit_store: Store) -> None:
+def test_units_take_the_first_error_page_else_the_exit_page(unit_store: Store) -> None:
     incident = [("/setup/bank", at(-30, day=3), at(30, day=3))]
     units = session_units(
         unit_store.table("events"), unit_store.table("signals"), incidents=incident
     )
     got = units.to_pandas().set_index("session_key").sort_index()
-    assert list(got.index) == ["c1:1", "c1:2", "c3:1"]  # c2 is in the incident
+    assert list(got.index) == ["c1:1", "c1:2", "c3:1", "c4:1"]  # c2 is in the incident
     assert got.loc["c1:1", "page_path"] == "/setup/bank"
     assert got.loc["c1:1", "error_kind"] == "BankApiError"
     assert bool(got.loc["c1:1", "loop"])
     assert got.loc["c1:1", "help_kind"] == "bank_link"  # the intent wins over the signal name
     assert got.loc["c1:2", "error_kind"] == "" and got.loc["c1:2", "help_kind"] == ""
-    assert got.loc["c3:1", "page_path"] == "/app"
-    assert got.loc["c3:1", "error_kind"] == ""  # its error was on another page
+    assert got.loc["c1:2", "page_path"] == "/app"  # no error: the exit page
+    assert got.loc["c3:1", "page_path"] == "/setup/company"  # the error's page, not the exit
+    assert got.loc["c3:1", "error_kind"] == "TypeError"
+    assert not bool(got.loc["c3:1", "loop"])  # its loop was on another page
+    assert got.loc["c4:1", "page_path"] == "/y"  # first error; a tie goes to text order
+    assert got.loc["c4:1", "error_kind"] == "E2"
     pats = unit_patterns(units).to_pandas()
-    assert int(pats["units"].sum()) == 3
+    assert int(pats["units"].sum()) == 4
 
 
 def test_unit_contacts_count_labelled_human_contacts_inside_the_window(
@@ -487,8 +501,9 @@ def test_units_are_the_same_on_duckdb_and_spark(
                 "detail": d,
                 "customer_id": k.split(":")[0],
                 "stage": "setup",
+                "ts": ts,
             }
-            for k, s, p, i, d in SIGNALS
+            for k, s, p, i, d, ts in SIGNALS
         ]
     )
     contacts = build_table(

@@ -82,6 +82,11 @@ def session_units(
     """One row per unit: ``session_key, customer_id, started_at, page_path, error_kind, loop,
     help_kind``.
 
+    A unit is a session with a non-help page view. Its page is where its first error signal
+    happened, else its last non-help page (where the visitor was when they left or turned to
+    help): a session hit by a problem that went on to other pages still counts for the page
+    that failed it.
+
     ``signals`` needs ``session_key, signal, page_path, intent`` (and may have ``detail``);
     its session keys must come from :func:`kizuki.analytics.sessions.sessionize` with the same
     ``gap_minutes`` and ``use_session_id``. ``events`` that already carry ``session_key`` (the
@@ -96,8 +101,16 @@ def session_units(
     for prefix in help_prefixes:
         is_help = is_help | s.page_path.startswith(prefix)
     pages = s.filter(s.event_name.isin(list(page_events)) & s.page_path.notnull() & ~is_help)
-    exits = pages.group_by(_key=pages.session_key).aggregate(
-        page_path=pages.page_path.argmax(pages.ts)
+    exits = pages.group_by(_key=pages.session_key).aggregate(_exit=pages.page_path.argmax(pages.ts))
+    # a session with an error belongs to the page of its first error (the first page in text
+    # order among errors at the same instant), wherever it went afterwards
+    err = signals.filter(signals.signal.isin(list(ERROR_SIGNALS)) & signals.page_path.notnull())
+    err = err.select(_ek=err.session_key, _ets=err.ts, _epage=err.page_path)
+    first_ts = err.group_by("_ek").aggregate(_first=err._ets.min())
+    firsts = err.join(first_ts, (err._ek == first_ts._ek) & (err._ets == first_ts._first))
+    first_err = firsts.group_by("_ek").aggregate(_err_page=firsts._epage.min())
+    exits = exits.left_join(first_err, exits._key == first_err._ek).select(
+        _key=exits._key, page_path=ibis.coalesce(first_err._err_page, exits._exit)
     )
     sess = s.group_by(_skey=s.session_key).aggregate(
         customer_id=s.customer_id.max(), started_at=s.ts.min()

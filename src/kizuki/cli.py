@@ -202,6 +202,14 @@ def analyze(
             "labelled contacts).",
         ),
     ] = None,
+    contact_reasons: Annotated[
+        bool,
+        typer.Option(
+            "--contact-reasons/--no-contact-reasons",
+            help="Classify contacts and help searches by intent and look for new and rising "
+            "topics. --no-contact-reasons is faster; the tables of an earlier run stay.",
+        ),
+    ] = True,
 ) -> None:
     """Compute every analysis and write the result tables into the store."""
     import kizuki
@@ -210,7 +218,12 @@ def analyze(
     kz = _run(lambda: kizuki.open(store))
     with rich_progress() as progress:
         written = _run(
-            lambda: kz.analyze(journey=journey_map, intent_model=intent_model, progress=progress)
+            lambda: kz.analyze(
+                journey=journey_map,
+                intent_model=intent_model,
+                contact_reasons=contact_reasons,
+                progress=progress,
+            )
         )
     out.print(f"wrote {len(written)} result tables: {', '.join(written)}")
 

@@ -53,18 +53,26 @@ class Kizuki:
         *,
         journey: Journey | None = None,
         intent_model: str | Path | None = None,
+        contact_reasons: bool = True,
         progress: ProgressCallback = no_progress,
     ) -> list[str]:
         """Compute every analysis and write its result table; return the tables written.
 
         ``journey`` is the journey map (:func:`kizuki.journey.load_journey`; the shipped
         default when None); ``intent_model`` a model file from ``kizuki intents train``
-        (default: one trained on the store's labelled contacts).
+        (default: one trained on the store's labelled contacts); ``contact_reasons=False``
+        skips classifying contacts and searches (their tables keep an earlier run's rows).
         """
         from kizuki.analytics import run_all
 
         model = Path(intent_model) if intent_model is not None else None
-        return run_all(self.store, journey=journey, intent_model=model, progress=progress)
+        return run_all(
+            self.store,
+            journey=journey,
+            intent_model=model,
+            contact_reasons=contact_reasons,
+            progress=progress,
+        )
 
     def _result(self, name: str) -> pd.DataFrame:
         if name not in self.store.list_tables():

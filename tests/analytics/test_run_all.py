@@ -64,6 +64,18 @@ def test_run_all_writes_the_friction_and_silent_tables(small_store: Kizuki) -> N
     assert (silent["silent"] >= 0).all()
 
 
+def test_contact_reasons_can_be_left_out(small_store: Kizuki) -> None:
+    calls: list[tuple[str, float, float | None]] = []
+    written = small_store.analyze(
+        journey=load_journey(name="demo"),
+        contact_reasons=False,
+        progress=lambda step, done, total: calls.append((step, done, total)),
+    )
+    assert written[3:] == NEW_TABLES
+    assert not set(written) & set(CONTACT_REASON_TABLES)
+    assert calls[-1] == ("analyze", 5, 5)
+
+
 def test_run_all_skips_friction_without_events() -> None:
     calls: list[str] = []
     written = run_all(open_store("duckdb://"), progress=lambda step, d, t: calls.append(step))

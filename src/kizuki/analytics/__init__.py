@@ -253,6 +253,7 @@ def run_all(
     *,
     journey: Journey | None = None,
     intent_model: Path | None = None,
+    contact_reasons: bool = True,
     progress: ProgressCallback = no_progress,
 ) -> list[str]:
     """Compute every analysis and (over)write its ``result_*`` table; return the names written.
@@ -268,6 +269,9 @@ def run_all(
     intent_model
         A model saved by ``kizuki intents train`` for the contact reasons; without one, a
         model is trained on the store's labelled contacts.
+    contact_reasons
+        False skips the contact reasons (intents of contacts and searches, new and rising
+        topics); their result tables keep what an earlier run wrote.
     progress
         Called as ``progress("analyze", steps_done, steps)``.
 
@@ -278,7 +282,7 @@ def run_all(
     ['result_overview', 'result_events_daily', 'result_stage_daily']
     """
     written: list[str] = []
-    total = len(RESULT_TABLES) + len(JOURNEY_RESULT_TABLES) + 1  # + contact reasons
+    total = len(RESULT_TABLES) + len(JOURNEY_RESULT_TABLES) + int(contact_reasons)
     done = 0
     progress(STEP, 0, total)
     shared = Shared(journey or load_journey(), has_events=not _empty(store, "events"))
@@ -301,6 +305,7 @@ def run_all(
     else:
         progress(f"{STEP}: skipped friction and silent customers (no events)", 0, 0)
     shared.tables.clear()  # frees the cached stream before the models' memory is needed
-    written += _write_contact_reasons(store, intent_model, progress)
+    if contact_reasons:
+        written += _write_contact_reasons(store, intent_model, progress)
     progress(STEP, total, total)
     return written

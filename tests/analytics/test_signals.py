@@ -170,12 +170,17 @@ def scenario() -> tuple[Events, list[dict[str, Any]]]:
     return e, searches
 
 
+def store_scenario(store: Store, build_table: Any) -> None:
+    """Write the scenario's events and searches into ``store``."""
+    events, searches = scenario()
+    store.write_table("events", build_table("events", events.rows))
+    store.write_table("searches", build_table("searches", searches))
+
+
 @pytest.fixture(scope="module")
 def signals() -> list[dict[str, Any]]:
     store = open_store("duckdb://")
-    events, searches = scenario()
-    store.write_table("events", table_rows("events", events.rows))
-    store.write_table("searches", table_rows("searches", searches))
+    store_scenario(store, table_rows)
     store.write_table("content", table_rows("content", CONTENT))
     out = find_struggle_signals(
         store.table("events"), store.table("searches"), JOURNEY, content=store.table("content")
@@ -218,9 +223,7 @@ def test_loops_need_the_views_within_the_window(signals: list[dict[str, Any]]) -
 def test_any_revisit_is_a_loop_when_views_need_not_follow_one_another(
     store: Store, build_table: Any
 ) -> None:
-    events, searches = scenario()
-    store.write_table("events", build_table("events", events.rows))
-    store.write_table("searches", build_table("searches", searches))
+    store_scenario(store, build_table)
     config = SignalConfig(loop_consecutive=False, signals=("loop",))
     out = find_struggle_signals(store.table("events"), store.table("searches"), JOURNEY, config)
     assert {r[0] for r in rows_of(store.to_arrow(out).to_pylist(), "loop")} == {
@@ -296,9 +299,7 @@ def test_page_no_is_the_signals_position_in_the_session(signals: list[dict[str, 
 
 
 def test_thresholds_come_from_the_config(store: Store, build_table: Any) -> None:
-    events, searches = scenario()
-    store.write_table("events", build_table("events", events.rows))
-    store.write_table("searches", build_table("searches", searches))
+    store_scenario(store, build_table)
     config = SignalConfig(
         loop_window_seconds=301, reformulation_seconds=61, help_views_min=2, signals=(
             "loop", "search_reformulation", "repeated_help_views"))  # fmt: skip
@@ -367,9 +368,7 @@ def test_a_lazy_stream_is_cached_once_and_gives_the_stored_answer(
 ) -> None:
     from kizuki.analytics.signals import materialized, signals_from_events
 
-    events, searches = scenario()
-    store.write_table("events", build_table("events", events.rows))
-    store.write_table("searches", build_table("searches", searches))
+    store_scenario(store, build_table)
     lazy = journey_events(store.table("events"), store.table("searches"), JOURNEY)
     assert materialized(store.table("events")).equals(store.table("events"))
     cached = materialized(lazy)
@@ -404,9 +403,7 @@ def test_the_hand_made_signals_are_the_same_on_spark(
 
 
 def test_activity_signals_are_found_only_when_asked_for(store: Store, build_table: Any) -> None:
-    events, searches = scenario()
-    store.write_table("events", build_table("events", events.rows))
-    store.write_table("searches", build_table("searches", searches))
+    store_scenario(store, build_table)
     tables = (store.table("events"), store.table("searches"), JOURNEY)
     config = SignalConfig(signals=ACTIVITY_SIGNALS)
     rows = store.to_arrow(find_struggle_signals(*tables, config)).to_pylist()

@@ -54,7 +54,7 @@ from kizuki.analytics.silent import (
     load_silent_inputs,
 )
 from kizuki.ingest import ingest_files
-from kizuki.journey import load_journey
+from kizuki.journey import Journey, load_journey
 from kizuki.simulate import load_config, simulate_company
 from kizuki.store import open_store
 
@@ -95,7 +95,7 @@ def build_store(config: Path | None, seed: int, customers: int | None, out: Path
     t = store.table
     stream = journey_events(t("events"), t("searches"), journey, content=t("content"))
     store.write_table("work_journey_events", stream)
-    write_signals(store)
+    write_signals(store, journey)
     timing["signals_s"] = time.perf_counter() - t0
     timing["events"] = float(sim.n_events)
     store.close()
@@ -106,10 +106,9 @@ def build_store(config: Path | None, seed: int, customers: int | None, out: Path
     shutil.rmtree(out / "data")
 
 
-def write_signals(store: Any) -> None:
+def write_signals(store: Any, journey: Journey) -> None:
     """The steps of ``kizuki analyze`` (``_write_friction`` / ``_write_silent``) that the
     estimate reads: the struggle and activity signals of the stored journey stream."""
-    journey = load_journey(name="demo")
     stream = store.table("work_journey_events")
     store.write_table("result_signals", signals_from_events(stream, journey))
     activity = signals_from_events(stream, journey, SignalConfig(signals=ACTIVITY_SIGNALS))
@@ -121,7 +120,7 @@ def resignal(store_dir: Path) -> None:
     store = open_store(f"duckdb:///{store_dir / 'store.duckdb'}")
     store.duckdb.execute("SET threads=1")
     try:
-        write_signals(store)
+        write_signals(store, load_journey(name="demo"))
     finally:
         store.close()
 

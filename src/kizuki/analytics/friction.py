@@ -358,7 +358,9 @@ def friction_paths(
     views = stream.filter(stream.is_page)
     pv = views.select(_sk=views.session_key, _seq=views.page_seq, _page=views.page_path)
     bounds = pv.group_by(_bk=pv._sk).aggregate(_first=pv._seq.min(), _last=pv._seq.max())
-    anchors = sig.select("point_id", *POINT_KEYS, "session_key", "page_no")
+    # the point's keys follow from point_id: group by it alone, and join the keys on at the end
+    names = sig.select("point_id", *POINT_KEYS).distinct()
+    anchors = sig.select("point_id", "session_key", "page_no")
     anchors = anchors.left_join(bounds, anchors.session_key == bounds._bk)
     # page_no counts within the session, page_seq within the visitor's history
     anchors = anchors.mutate(_anchor=anchors.page_no + ibis.coalesce(anchors._first, 1) - 1)
@@ -375,7 +377,7 @@ def friction_paths(
     slots = {f"_b{k}": j._page.max(where=offset == -k) for k in range(1, n + 1)} | {
         f"_a{k}": j._page.max(where=offset == k) for k in range(1, n + 1)
     }
-    group = ["point_id", *POINT_KEYS, "session_key", "page_no"]
+    group = ["point_id", "session_key", "page_no"]
     wide = j.group_by(group).aggregate(
         _pages_after=(ibis.coalesce(j._last, 0) - j._anchor).max(), **slots
     )
@@ -383,11 +385,10 @@ def friction_paths(
     exit_ = ibis.cases((wide._pages_after < n, EXIT_MARK), else_=None)
     before = _path([start, *(wide[f"_b{k}"] for k in range(n, 0, -1))])
     after = _path([*(wide[f"_a{k}"] for k in range(1, n + 1)), exit_])
-    keys = ["point_id", *POINT_KEYS]
-    both = wide.select(*keys, direction=ibis.literal("before"), path=before).union(
-        wide.select(*keys, direction=ibis.literal("after"), path=after)
+    both = wide.select("point_id", direction=ibis.literal("before"), path=before).union(
+        wide.select("point_id", direction=ibis.literal("after"), path=after)
     )
-    counts = both.group_by([*keys, "direction", "path"]).aggregate(sessions=both.count())
+    counts = both.group_by(["point_id", "direction", "path"]).aggregate(sessions=both.count())
     w = ibis.window(
         group_by=[counts.point_id, counts.direction],
         order_by=[ibis.desc(counts.sessions), counts.path],
@@ -395,4 +396,5 @@ def friction_paths(
     total = counts.sessions.sum().over(ibis.window(group_by=[counts.point_id, counts.direction]))
     ranked = counts.mutate(rank=ibis.row_number().over(w) + 1, share=_share(counts.sessions, total))
     kept = ranked.filter(ranked.rank <= config.top_paths)
-    return kept.select(*keys, "direction", "rank", "path", "sessions", "share")
+    kept = kept.join(names, "point_id")
+    return kept.select("point_id", *POINT_KEYS, "direction", "rank", "path", "sessions", "share")

@@ -177,10 +177,11 @@ def stage_daily_from_sessions(
     sessions: ir.Table, stages: Mapping[str, Sequence[str]] = DEFAULT_STAGES
 ) -> ir.Table:
     """:func:`stage_daily_counts` of already sessionised events (``page_path`` needed)."""
-    staged = sessions.mutate(
-        day=sessions.ts.date(),
-        stage=assign_stage(sessions.page_path, stages),
-    )
+    # the stage of each distinct path, joined on: far cheaper than matching every event
+    paths = sessions.select(_path=sessions.page_path).distinct()
+    paths = paths.mutate(_stage=assign_stage(paths._path, stages))
+    joined = sessions.left_join(paths, sessions.page_path.identical_to(paths._path))
+    staged = joined.mutate(day=joined.ts.date(), stage=joined._stage)
     return staged.group_by(["day", "stage"]).aggregate(
         sessions=staged.session_key.nunique(),
         visitors=staged.visitor_id.nunique(),

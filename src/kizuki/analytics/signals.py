@@ -195,7 +195,7 @@ def _with_searches(
         searched=joined._search_id.notnull(),
         search_only=ibis.literal(False),
     )
-    name = journey.help.search_events[0] if journey.help.search_events else SEARCH_ONLY_EVENT
+    name = _search_only_name(journey)
     alone = s.anti_join(ev, s._search_id == ev.event_id)
     extra = alone.select(
         event_id=alone._search_id,
@@ -213,6 +213,24 @@ def _with_searches(
         search_only=ibis.literal(True),
     )
     return matched.union(extra)
+
+
+def _search_only_name(journey: Journey) -> str:
+    """The event name of searches that have no event of their own."""
+    return journey.help.search_events[0] if journey.help.search_events else SEARCH_ONLY_EVENT
+
+
+def _distinct_pairs(events: ir.Table, searches: ir.Table | None, journey: Journey) -> ir.Table:
+    """Every ``(page_path, event_name)`` of the stream (as ``_pp``, ``_pe``), read from the
+    two columns of ``events`` (and the one pair of searches without an event) rather than from
+    the joined stream, which the engine would otherwise compute once more."""
+    pairs = events.select(_pp=events.page_path, _pe=events.event_name)
+    if searches is not None:
+        alone = searches.select(
+            _pp=ibis.null("string"), _pe=ibis.literal(_search_only_name(journey), "string")
+        )
+        pairs = pairs.union(alone)
+    return pairs.distinct()
 
 
 def journey_events(
@@ -260,7 +278,7 @@ def journey_events(
         stream = stream.drop("session_id")  # not needed: one column less to sort
     # Everything a page path and an event name decide is computed once per distinct pair and
     # joined on: far cheaper than pattern matching every event.
-    pairs = _page_attributes(stream, journey, content)
+    pairs = _page_attributes(_distinct_pairs(events, searches, journey), journey, content)
     flags = pairs.select("_pp", "_pe", "is_page", "is_journey")
     stream = stream.left_join(
         flags, [stream.page_path.identical_to(flags._pp), stream.event_name.identical_to(flags._pe)]
@@ -311,11 +329,10 @@ def journey_events(
     )
 
 
-def _page_attributes(stream: ir.Table, journey: Journey, content: ir.Table | None) -> ir.Table:
+def _page_attributes(pairs: ir.Table, journey: Journey, content: ir.Table | None) -> ir.Table:
     """Per distinct ``(page_path, event_name)`` (as ``_pp``, ``_pe``): ``stage``, ``is_page``,
     ``is_journey``, ``_help_kind`` (of the pair; a search row is ``search`` whatever its pair),
     ``is_goal`` and ``_content_intent`` (of help content at that path)."""
-    pairs = stream.select(_pp=stream.page_path, _pe=stream.event_name).distinct()
     path, name = pairs._pp, pairs._pe
     h = journey.help
     stage = stage_of(journey, path, name)
@@ -352,9 +369,16 @@ def _session_ends(stream: ir.Table) -> ir.Table:
     )
 
 
-def _in_context(rows: ir.Table, stream: ir.Table, ends: ir.Table) -> ir.Table:
+def _in_context(rows: ir.Table, stream: ir.Table, ends: ir.Table | None) -> ir.Table:
     """Signal rows moved to their context page (the session's journey row ``journey_seq``),
-    with ``page_no``, their position among the session's page views."""
+    with ``page_no``, their position among the session's page views.
+
+    Without ``ends`` (:func:`_session_ends` of every session), only the sessions of ``rows``
+    are read: far less work when the rows are few (e.g. the self-service activity)."""
+    if ends is None:
+        keys = rows.select(_rk=rows.session_key).distinct()
+        stream = stream.semi_join(keys, stream.session_key == keys._rk)
+        ends = _session_ends(stream)
     j = stream.filter(stream.is_journey)
     j = j.select(_js=j.session_key, _jn=j.journey_seq, _jpage=j.page_path, _jstage=j.stage)
     out = rows.left_join(j, [rows.session_key == j._js, rows.journey_seq == j._jn])
@@ -565,7 +589,8 @@ def signals_from_events(
     stream = materialized(stream)
     parts: list[ir.Table] = []
     wanted = set(config.signals)
-    ends = _session_ends(stream)
+    # every session's end is needed for help exits; otherwise only the signals' sessions'
+    ends = _session_ends(stream) if "help_exit" in wanted else None
     if "error" in wanted:
         parts.append(_errors(stream, journey))
     if "rage_click" in wanted:
@@ -578,7 +603,7 @@ def signals_from_events(
         parts.append(_reformulations(stream, config))
     if "repeated_help_views" in wanted:
         parts.append(_repeated_help(stream, config))
-    if "help_exit" in wanted:
+    if ends is not None:  # help exits wanted
         parts.append(_help_exits(stream, ends))
     if "unfinished_flow" in wanted:
         parts.extend(_unfinished_flows(stream, journey))

@@ -338,7 +338,7 @@ class _Groups:
     boot_value: F64  # (B, G) summed bootstrap weight x monthly value
 
     @classmethod
-    def of(cls, columns: dict[str, F64], value: F64, boot: F64) -> _Groups:
+    def of(cls, columns: dict[str, F64], value: F64, boot: NDArray[np.int64]) -> _Groups:
         keys = np.stack(list(columns.values()), axis=1)
         order = np.lexsort(keys.T[::-1])
         ranked = keys[order]
@@ -350,9 +350,11 @@ class _Groups:
         g = uniq.shape[0]
         if g == 0:  # no identified customer on the page
             summed, summed_value = np.zeros((boot.shape[0], 0)), np.zeros((boot.shape[0], 0))
-        else:
-            summed = np.add.reduceat(boot[:, order], starts, axis=1)
-            summed_value = np.add.reduceat((boot * value)[:, order], starts, axis=1)
+        else:  # customers in rows: the gather and the sums run over contiguous memory
+            by_customer = boot.T[order]
+            summed = np.add.reduceat(by_customer, starts, axis=0).T.astype(np.float64)
+            weighted = by_customer * value[order][:, None]
+            summed_value = np.ascontiguousarray(np.add.reduceat(weighted, starts, axis=0).T)
         col = {name: np.ascontiguousarray(uniq[:, i]) for i, name in enumerate(columns)}
         return cls(
             w=col["w"],
@@ -387,7 +389,11 @@ def _fit_page(
     lc, lcats = _codes(grp["loop"])
     hc, hcats = _codes(grp["help_kind"])
     codes = np.stack([ec, lc, hc], axis=1)
-    uniq, inverse = np.unique(codes, axis=0, return_inverse=True)
+    # one number per pattern (mixed radix, so the same order as the rows') sorts far faster
+    radix = codes.max(axis=0, initial=0) + 1
+    flat = (codes[:, 0] * radix[1] + codes[:, 1]) * radix[2] + codes[:, 2]
+    _, first, inverse = np.unique(flat, return_index=True, return_inverse=True)
+    uniq = codes[first]
     counts = np.bincount(inverse.ravel(), weights=grp["units"].to_numpy(float)).astype(np.float64)
     fit = fit_two_class(uniq, counts)
     if _is_problem(fit, cfg):
@@ -492,7 +498,7 @@ def _page_row(
     helped = np.asarray(cust["customer_id"].isin(looked), dtype=np.float64)
 
     b = cfg.n_boot
-    boot = rng.poisson(1.0, size=(b, n)).astype(np.float64)
+    boot = rng.poisson(1.0, size=(b, n))  # whole numbers: summed per group before float
     gr = _Groups.of(
         {"w": w, "k": k, "churn": churn, "resolved": resolved, "responded": responded,
          "dissat": dissat, "helped": helped},

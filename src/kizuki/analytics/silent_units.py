@@ -136,20 +136,23 @@ def session_units(
         _intent=signals.intent,
         _detail=detail,
     )
-    unit_keys = units.select(_ukey=units.session_key, _upage=units.page_path)
-    joined = sig.inner_join(unit_keys, sig._key == unit_keys._ukey)
-    at_page = joined._page == joined._upage
-    is_error = joined._signal.isin(list(ERROR_SIGNALS)) & at_page
-    is_loop = joined._signal.isin(list(LOOP_SIGNALS)) & at_page
-    is_help_sig = joined._signal.isin(list(HELP_SIGNALS))
-    per = joined.group_by(_k=joined._ukey).aggregate(
-        _err_detail=joined._detail.max(where=is_error),
+    # error and loop per (session, page), help per session; joined to the units, which are
+    # then read once (a second reference would make the engine compute them twice)
+    is_error = sig._signal.isin(list(ERROR_SIGNALS))
+    is_help_sig = sig._signal.isin(list(HELP_SIGNALS))
+    at_page = sig.group_by(_pk=sig._key, _pp=sig._page).aggregate(
+        _err_detail=sig._detail.max(where=is_error),
         _err_any=is_error.any(),
-        _loop=is_loop.any(),
-        _help_intent=joined._intent.max(where=is_help_sig),
-        _help_signal=joined._signal.max(where=is_help_sig),
+        _loop=sig._signal.isin(list(LOOP_SIGNALS)).any(),
     )
-    out = units.left_join(per, units.session_key == per._k)
+    helped = sig.filter(is_help_sig)
+    helped = helped.group_by(_hk=helped._key).aggregate(
+        _help_intent=helped._intent.max(), _help_signal=helped._signal.max()
+    )
+    j = units.left_join(
+        at_page, (units.session_key == at_page._pk) & (units.page_path == at_page._pp)
+    )
+    out = j.left_join(helped, j.session_key == helped._hk)
     return out.select(
         session_key=out.session_key,
         customer_id=out.customer_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import itertools
 import json
 from pathlib import Path
 from types import ModuleType
@@ -61,6 +62,45 @@ def draw_units(rng: np.random.Generator, n_hit: int, n_bg: int) -> tuple[np.ndar
 def as_patterns(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     uniq, counts = np.unique(codes, axis=0, return_counts=True)
     return uniq, counts.astype(float)
+
+
+def _plain_em_loglik(pats: np.ndarray, counts: np.ndarray, steps: int) -> float:
+    """The log-likelihood plain (unaccelerated) EM reaches in ``steps`` steps, from the start
+    :func:`fit_two_class` uses."""
+    from kizuki.analytics.estimate import _one_hot, _step
+
+    onehot = _one_hot(pats)
+    resp0 = np.where((pats > 0).sum(axis=1) >= 2, 0.9, 0.02)
+    w = np.stack([resp0 * counts, (1.0 - resp0) * counts])[None]
+    pi = np.clip(w[:, 0].sum(axis=1) / counts.sum(), 1e-6, 1 - 1e-6)
+    probs = [(w @ oh + 1.0) / (w @ oh + 1.0).sum(axis=2, keepdims=True) for oh in onehot]
+    ll = np.array([-np.inf])
+    for _ in range(steps):
+        pi, probs, ll = _step(onehot, counts[None], pi, probs, 1e-3, False)
+    return float(ll[0])
+
+
+def test_accelerated_em_converges_where_plain_em_creeps_and_is_never_worse() -> None:
+    # no problem at all: independent indicators, the two-class likelihood is flat
+    rng = np.random.default_rng(3)
+    pats = np.array(list(itertools.product(range(3), range(2), range(4))))
+    marginals = [
+        np.array([0.97, 0.02, 0.01]),
+        np.array([0.9, 0.1]),
+        np.array([0.94, 0.03, 0.02, 0.01]),
+    ]
+    p = np.prod([m[pats[:, j]] for j, m in enumerate(marginals)], axis=0)
+    counts = rng.multinomial(20_000, p).astype(float)
+    fit = fit_two_class(pats, counts)
+    assert fit.converged and fit.iterations < 1000
+    assert fit.log_likelihood >= _plain_em_loglik(pats, counts, 1000)
+    assert fit.p_value > 0.01  # and nothing is detected
+    # where the data hold a problem, the same maximum as plain EM run long
+    codes, _ = draw_units(np.random.default_rng(1), 600, 20_000)
+    pats, counts = as_patterns(codes)
+    fit = fit_two_class(pats, counts)
+    assert fit.converged and fit.iterations < 300
+    assert fit.log_likelihood == pytest.approx(_plain_em_loglik(pats, counts, 3000), abs=1e-4)
 
 
 def test_fit_recovers_the_hit_units_of_a_known_mixture_and_covers_them() -> None:

@@ -107,6 +107,42 @@ def _check(patterns: I64, counts: F64) -> None:
         raise ConfigError("counts must be >= 0")
 
 
+def _step(
+    onehot: list[F64], counts: F64, pi: F64, probs: list[F64], smoothing: float, fix_pi: bool
+) -> tuple[F64, list[F64], F64]:
+    """One EM step for a batch: the updated ``pi``, ``probs`` and the log-likelihood (B,) of
+    the parameters it was given."""
+    log_lik = np.zeros((counts.shape[0], 2, counts.shape[1]))
+    for oh, p in zip(onehot, probs, strict=True):
+        log_lik += np.log(p) @ oh.T
+    log_lik[:, 0, :] += np.log(pi)[:, None]
+    log_lik[:, 1, :] += np.log1p(-pi)[:, None]
+    top = log_lik.max(axis=1, keepdims=True)
+    joint = np.exp(log_lik - top)
+    total = joint.sum(axis=1, keepdims=True)
+    resp = joint / total
+    ll = (counts * (np.log(total[:, 0, :]) + top[:, 0, :])).sum(axis=1)
+    weighted = resp * counts[:, None, :]
+    if not fix_pi:
+        class_n = weighted.sum(axis=2)
+        n_total = counts.sum(axis=1)
+        pi = np.clip(class_n[:, 0] / np.maximum(n_total, 1e-300), 1e-12, 1.0 - 1e-12)
+    new_probs = []
+    for oh in onehot:
+        m = weighted @ oh + smoothing
+        new_probs.append(m / m.sum(axis=2, keepdims=True))
+    return pi, new_probs, ll
+
+
+#: Times an extrapolation that leaves the parameter space is shortened before it is dropped.
+_BACKTRACK = 8
+
+
+def _sq_norm(parts: list[F64]) -> F64:
+    """Squared norm per batch row of parameter arrays whose first axis is the batch."""
+    return np.asarray(sum((p.reshape(p.shape[0], -1) ** 2).sum(axis=1) for p in parts), np.float64)
+
+
 def _em(
     onehot: list[F64],
     counts: F64,
@@ -120,37 +156,57 @@ def _em(
 ) -> tuple[F64, list[F64], F64, int, bool]:
     """EM over a batch: counts (B, P), pi (B,), probs[j] (B, 2, K_j); returns ll (B,).
 
+    Accelerated by SQUAREM (Varadhan & Roland 2008, scheme S3): two EM steps give a direction
+    and a step length to extrapolate along, the extrapolated point gets one more EM step, and a
+    row whose extrapolation leaves the parameter space or lowers the likelihood keeps its
+    plain two-step point, so the likelihood never decreases. It reaches the point plain EM
+    converges to in a fraction of the steps (pages without a problem have a flat likelihood,
+    where plain EM crept past 1,000 steps). ``max_iter`` counts EM steps; convergence is a
+    change of the log-likelihood within ``tol`` (relative) between accelerated rounds.
     With ``fix_pi`` the hit share stays at ``pi`` (the profile likelihood of :func:`profile`).
     """
-    n_total = counts.sum(axis=1)
     ll_old = np.full(counts.shape[0], -np.inf)
     ll = ll_old
-    converged = False
-    it = 0
-    for it in range(1, max_iter + 1):  # noqa: B007 - the count is returned
-        log_lik = np.zeros((counts.shape[0], 2, counts.shape[1]))
-        for oh, p in zip(onehot, probs, strict=True):
-            log_lik += np.log(p) @ oh.T
-        log_lik[:, 0, :] += np.log(pi)[:, None]
-        log_lik[:, 1, :] += np.log1p(-pi)[:, None]
-        top = log_lik.max(axis=1, keepdims=True)
-        joint = np.exp(log_lik - top)
-        total = joint.sum(axis=1, keepdims=True)
-        resp = joint / total
-        ll = (counts * (np.log(total[:, 0, :]) + top[:, 0, :])).sum(axis=1)
-        weighted = resp * counts[:, None, :]
-        class_n = weighted.sum(axis=2)
-        if not fix_pi:
-            pi = np.clip(class_n[:, 0] / np.maximum(n_total, 1e-300), 1e-12, 1.0 - 1e-12)
-        probs = []
-        for oh in onehot:
-            m = weighted @ oh + smoothing
-            probs.append(m / m.sum(axis=2, keepdims=True))
+    steps = 0
+    while steps < max_iter:
+        pi1, probs1, ll = _step(onehot, counts, pi, probs, smoothing, fix_pi)
+        steps += 1
         if np.all(np.abs(ll - ll_old) <= tol * (1.0 + np.abs(ll))):
-            converged = True
-            break
+            return pi1, probs1, ll, steps, True
         ll_old = ll
-    return pi, probs, ll, it, converged
+        if steps >= max_iter:
+            return pi1, probs1, ll, steps, False
+        pi2, probs2, ll1 = _step(onehot, counts, pi1, probs1, smoothing, fix_pi)
+        steps += 1
+        r = [p1 - p0 for p0, p1 in zip(probs, probs1, strict=True)]
+        v = [p2 - 2.0 * p1 + p0 for p0, p1, p2 in zip(probs, probs1, probs2, strict=True)]
+        r_pi, v_pi = pi1 - pi, pi2 - 2.0 * pi1 + pi
+        rr = _sq_norm([*r, r_pi[:, None]])
+        vv = _sq_norm([*v, v_pi[:, None]])
+        alpha = -np.sqrt(rr / np.maximum(vv, 1e-300))
+        alpha = np.where(vv > 0, np.minimum(alpha, -1.0), -1.0)  # -1: the plain two steps
+        for _ in range(_BACKTRACK):  # a step that leaves the space is shortened towards -1
+            a = alpha[:, None, None]
+            ext = [p0 - 2.0 * a * dr + a * a * dv for p0, dr, dv in zip(probs, r, v, strict=True)]
+            ext_pi = pi if fix_pi else pi - 2.0 * alpha * r_pi + alpha * alpha * v_pi
+            ok = (ext_pi > 0.0) & (ext_pi < 1.0)
+            for e in ext:
+                ok &= (e > 0.0).all(axis=(1, 2))
+            if ok.all():
+                break
+            alpha = np.where(ok, alpha, (alpha - 1.0) / 2.0)
+        ext = [np.where(ok[:, None, None], e, p2) for e, p2 in zip(ext, probs2, strict=True)]
+        ext_pi = np.where(ok, ext_pi, pi2)
+        if steps >= max_iter:
+            return pi2, probs2, ll1, steps, False
+        pi3, probs3, ll_ext = _step(onehot, counts, ext_pi, ext, smoothing, fix_pi)
+        steps += 1
+        better = ok & (ll_ext >= ll1)  # else the plain two steps
+        pi = np.where(better, pi3, pi2)
+        probs = [
+            np.where(better[:, None, None], p3, p2) for p3, p2 in zip(probs3, probs2, strict=True)
+        ]
+    return pi, probs, ll, steps, False
 
 
 def _independence_ll(onehot: list[F64], counts: F64) -> float:

@@ -67,13 +67,10 @@ def as_patterns(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _plain_em_loglik(pats: np.ndarray, counts: np.ndarray, steps: int) -> float:
     """The log-likelihood plain (unaccelerated) EM reaches in ``steps`` steps, from the start
     :func:`fit_two_class` uses."""
-    from kizuki.analytics.estimate import _one_hot, _step
+    from kizuki.analytics.estimate import _one_hot, _start, _step
 
     onehot = _one_hot(pats)
-    resp0 = np.where((pats > 0).sum(axis=1) >= 2, 0.9, 0.02)
-    w = np.stack([resp0 * counts, (1.0 - resp0) * counts])[None]
-    pi = np.clip(w[:, 0].sum(axis=1) / counts.sum(), 1e-6, 1 - 1e-6)
-    probs = [(w @ oh + 1.0) / (w @ oh + 1.0).sum(axis=2, keepdims=True) for oh in onehot]
+    pi, probs = _start(pats, counts, onehot)
     ll = np.array([-np.inf])
     for _ in range(steps):
         pi, probs, ll = _step(onehot, counts[None], pi, probs, 1e-3, False)

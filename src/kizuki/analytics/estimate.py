@@ -232,6 +232,19 @@ def _order_classes(pi: F64, probs: list[F64]) -> tuple[F64, list[F64]]:
     return pi, probs
 
 
+def _start(patterns: I64, counts: F64, onehot: list[F64]) -> tuple[F64, list[F64]]:
+    """EM's starting point for one fit: units with two or more signals lean to the hit class."""
+    strong = (patterns > 0).sum(axis=1) >= 2
+    resp0 = np.where(strong, 0.9, 0.02)
+    w = np.stack([resp0 * counts, (1.0 - resp0) * counts])[None]
+    pi0 = np.clip(w[:, 0].sum(axis=1) / max(float(counts.sum()), 1e-300), 1e-6, 1 - 1e-6)
+    probs0 = []
+    for oh in onehot:
+        m = w @ oh + 1.0
+        probs0.append(m / m.sum(axis=2, keepdims=True))
+    return pi0, probs0
+
+
 def fit_two_class(
     patterns: I64,
     counts: F64,
@@ -263,15 +276,7 @@ def fit_two_class(
     _check(patterns, counts)
     onehot = _one_hot(patterns)
     n = float(counts.sum())
-    # start: units with two or more signals lean to the hit class
-    strong = (patterns > 0).sum(axis=1) >= 2
-    resp0 = np.where(strong, 0.9, 0.02)
-    w = np.stack([resp0 * counts, (1.0 - resp0) * counts])[None]
-    pi0 = np.clip(w[:, 0].sum(axis=1) / max(n, 1e-300), 1e-6, 1 - 1e-6)
-    probs0 = []
-    for oh in onehot:
-        m = w @ oh + 1.0
-        probs0.append(m / m.sum(axis=2, keepdims=True))
+    pi0, probs0 = _start(patterns, counts, onehot)
     pi, probs, ll, it, converged = _em(
         onehot, counts[None], pi0, probs0, max_iter=max_iter, tol=tol, smoothing=smoothing
     )

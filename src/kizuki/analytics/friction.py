@@ -359,7 +359,7 @@ def friction_paths(
     pv = views.select(_sk=views.session_key, _seq=views.page_seq, _page=views.page_path)
     bounds = pv.group_by(_bk=pv._sk).aggregate(_first=pv._seq.min(), _last=pv._seq.max())
     # the point's keys follow from point_id: group by it alone, and join the keys on at the end
-    names = sig.select("point_id", *POINT_KEYS).distinct()
+    names = sig.group_by("point_id").aggregate(**{k: sig[k].min() for k in POINT_KEYS})
     anchors = sig.select("point_id", "session_key", "page_no")
     anchors = anchors.left_join(bounds, anchors.session_key == bounds._bk)
     # page_no counts within the session, page_seq within the visitor's history

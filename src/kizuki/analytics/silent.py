@@ -323,6 +323,7 @@ class _Groups:
     Every estimate is a weighted sum over customers, and all customers of a group share the
     terms but ``value``; summing their (bootstrap) weights per group gives the same sums on
     far fewer columns (tens of thousands of customers, a few hundred groups).
+    ``boot`` holds each customer's bootstrap weights in a row (n, B), small whole numbers.
     """
 
     w: F64
@@ -338,7 +339,7 @@ class _Groups:
     boot_value: F64  # (B, G) summed bootstrap weight x monthly value
 
     @classmethod
-    def of(cls, columns: dict[str, F64], value: F64, boot: NDArray[np.int64]) -> _Groups:
+    def of(cls, columns: dict[str, F64], value: F64, boot: NDArray[np.uint8]) -> _Groups:
         keys = np.stack(list(columns.values()), axis=1)
         order = np.lexsort(keys.T[::-1])
         ranked = keys[order]
@@ -349,10 +350,11 @@ class _Groups:
         uniq = ranked[starts]
         g = uniq.shape[0]
         if g == 0:  # no identified customer on the page
-            summed, summed_value = np.zeros((boot.shape[0], 0)), np.zeros((boot.shape[0], 0))
+            summed, summed_value = np.zeros((boot.shape[1], 0)), np.zeros((boot.shape[1], 0))
         else:  # customers in rows: the gather and the sums run over contiguous memory
-            by_customer = boot.T[order]
-            summed = np.add.reduceat(by_customer, starts, axis=0).T.astype(np.float64)
+            by_customer = boot[order]
+            summed = np.add.reduceat(by_customer, starts, axis=0, dtype=np.int64)
+            summed = summed.T.astype(np.float64)
             weighted = by_customer * value[order][:, None]
             summed_value = np.ascontiguousarray(np.add.reduceat(weighted, starts, axis=0).T)
         col = {name: np.ascontiguousarray(uniq[:, i]) for i, name in enumerate(columns)}
@@ -369,6 +371,28 @@ class _Groups:
             boot=summed,
             boot_value=summed_value,
         )
+
+
+@dataclass(frozen=True)
+class _CustomerWeights:
+    """Poisson(1) bootstrap weights per customer, drawn once for all pages.
+
+    One draw per customer and replicate (not per page) is cheaper, and it resamples a
+    customer who is on several pages the same way on each, as the total row's sums need.
+    """
+
+    index: pd.Index
+    table: NDArray[np.uint8]  # (customers, B)
+
+    @classmethod
+    def draw(cls, ids: pd.Series, n_boot: int, rng: np.random.Generator) -> _CustomerWeights:
+        index = pd.Index(ids.dropna().unique()).sort_values()  # not the rows' order
+        draws = rng.poisson(1.0, size=(len(index), n_boot))
+        return cls(index, np.minimum(draws, 255).astype(np.uint8))  # P(> 255) is nil
+
+    def rows(self, ids: pd.Series) -> NDArray[np.uint8]:
+        """The weights of ``ids`` (all drawn), one customer per row."""
+        return np.asarray(self.table[self.index.get_indexer(pd.Index(ids))])
 
 
 @dataclass
@@ -479,6 +503,7 @@ def _page_row(
     cfg: SilentConfig,
     rng: np.random.Generator,
     known: set[str],
+    weights: _CustomerWeights,
 ) -> tuple[dict[str, Any], dict[str, F64]]:
     fit = pf.fit
     detected = _is_problem(fit, cfg)
@@ -498,7 +523,7 @@ def _page_row(
     helped = np.asarray(cust["customer_id"].isin(looked), dtype=np.float64)
 
     b = cfg.n_boot
-    boot = rng.poisson(1.0, size=(b, n))  # whole numbers: summed per group before float
+    boot = weights.rows(cust["customer_id"])
     gr = _Groups.of(
         {"w": w, "k": k, "churn": churn, "resolved": resolved, "responded": responded,
          "dissat": dissat, "helped": helped},
@@ -628,6 +653,7 @@ def estimate_silent(
     known = set(inputs.contacts_after["intent"].dropna().astype(str))
     rows: list[dict[str, Any]] = []
     totals: dict[str, F64] = {}
+    weights = _CustomerWeights.draw(pats["customer_id"], cfg.n_boot, gen)
     for page in sorted(pats["page_path"].dropna().unique()):
         grp = pats[pats["page_path"] == page]
         if float(grp["units"].sum()) < cfg.min_units:
@@ -636,7 +662,7 @@ def estimate_silent(
         if not has_signal.any():
             continue
         pf = _fit_page(str(page), grp, cfg, gen)
-        row, draws = _page_row(pf, inputs, cfg, gen, known)
+        row, draws = _page_row(pf, inputs, cfg, gen, known, weights)
         rows.append(row)
         if row["detected"]:
             for key, d in draws.items():

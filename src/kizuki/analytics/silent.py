@@ -392,7 +392,10 @@ class _CustomerWeights:
 
     def rows(self, ids: pd.Series) -> NDArray[np.uint8]:
         """The weights of ``ids`` (all drawn), one customer per row."""
-        return np.asarray(self.table[self.index.get_indexer(pd.Index(ids))])
+        at = self.index.get_indexer(pd.Index(ids))
+        if (at < 0).any():  # -1 would silently take the last customer's weights
+            raise ValueError("bootstrap weights asked for a customer that was not drawn")
+        return np.asarray(self.table[at])
 
 
 @dataclass

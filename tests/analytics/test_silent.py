@@ -28,6 +28,11 @@ from kizuki.analytics.estimate import (
     posterior_hit,
     profile_hit_units,
 )
+from kizuki.analytics.seekers import (
+    fit_with_seekers,
+    posterior_hit_seekers,
+    profile_hit_units_seekers,
+)
 from kizuki.analytics.sessions import sessionize
 from kizuki.analytics.silent import (
     SILENT_COLUMNS,
@@ -179,6 +184,64 @@ def test_posterior_mean_is_less_biased_than_the_maximum_where_the_page_is_weak()
     assert abs(np.mean(post) - 200) < abs(np.mean(mle) - 200)
     assert np.mean(mle) < 170  # the bias is real in this setting (-20%) ...
     assert covered >= 7  # ... and the posterior's interval is honest about it
+
+
+def draw_seekers(
+    rng: np.random.Generator, n_hit: int, n_bg: int, n_seek: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hit units, ordinary background (independent noise) and help seekers, who came with a
+    question: help always (about the page's intent or another), never a loop or an error. Mixed
+    into the background they make help without a loop common and help with one rare, as the
+    simulator's self-service visitors do on its card page."""
+    err = np.r_[
+        np.where(rng.random(n_hit) < 0.8, 1, 0),
+        np.where(rng.random(n_bg) < 0.01, 2, 0),
+        np.zeros(n_seek, int),
+    ]
+    loop = np.r_[rng.random(n_hit) < 0.4, rng.random(n_bg) < 0.14, np.zeros(n_seek, bool)]
+    helped = np.r_[
+        rng.choice(3, n_hit, p=[0.55, 0.35, 0.10]),
+        rng.choice(3, n_bg, p=[0.945, 0.005, 0.05]),
+        rng.choice([1, 2], n_seek, p=[0.5, 0.5]),
+    ]
+    return as_patterns(np.stack([err, loop.astype(int), helped], axis=1))
+
+
+def test_help_seekers_apart_remove_the_undercount_they_cause() -> None:
+    two, three, covered = [], [], 0
+    for seed in range(6):
+        rng = np.random.default_rng(500 + seed)
+        pats, counts = draw_seekers(rng, 300, 12_000, 200)
+        fit = fit_two_class(pats, counts)
+        two.append(hit_units_posterior(*profile_hit_units(fit, pats, counts), rng)[0])
+        seekers = fit_with_seekers(fit, pats, counts)
+        grid, loglik = profile_hit_units_seekers(seekers, pats, counts)
+        mean, draws = hit_units_posterior(grid, loglik, rng, n_draws=400)
+        three.append(mean)
+        covered += np.quantile(draws, 0.025) <= 300 <= np.quantile(draws, 0.975)
+        assert seekers.log_likelihood > fit.log_likelihood  # the third class fits better
+        # it finds the seekers (200), and with them some ordinary units that look alike (help,
+        # no loop, no error): which of the two those are does not matter to the hit count
+        assert 150 < seekers.shares[2] * counts.sum() < 500
+    assert np.mean(two) < 0.92 * 300  # the two-class count is short by more than 8% ...
+    assert abs(np.mean(three) - 300) < 0.04 * 300  # ... the three-class one is not
+    assert covered >= 5
+
+
+def test_help_seekers_apart_change_nothing_where_there_are_none() -> None:
+    pats, counts = as_patterns(draw_units(np.random.default_rng(11), 500, 10_000)[0])
+    fit = fit_two_class(pats, counts)
+    seekers = fit_with_seekers(fit, pats, counts)
+    post = posterior_hit_seekers(seekers, pats)
+    assert seekers.shares[2] < 0.01
+    assert seekers.hit_units == pytest.approx(fit.hit_units, rel=0.03)
+    np.testing.assert_allclose(post, posterior_hit(fit, pats), atol=0.05)
+    grid, loglik = profile_hit_units_seekers(seekers, pats, counts)
+    mean = hit_units_posterior(grid, loglik, np.random.default_rng(1))[0]
+    assert mean == pytest.approx(
+        hit_units_posterior(*profile_hit_units(fit, pats, counts), np.random.default_rng(1))[0],
+        rel=0.03,
+    )
 
 
 def test_a_heterogeneous_background_alone_is_not_a_problem() -> None:

@@ -35,7 +35,11 @@ from kizuki.analytics.estimate import (
     fit_two_class,
     hit_units_posterior,
     posterior_hit,
-    profile_hit_units,
+)
+from kizuki.analytics.seekers import (
+    fit_with_seekers,
+    posterior_hit_seekers,
+    profile_hit_units_seekers,
 )
 from kizuki.analytics.sessions import DEFAULT_STAGES, OTHER_STAGE
 from kizuki.analytics.silent_units import (
@@ -424,11 +428,15 @@ def _fit_page(
     counts = np.bincount(inverse.ravel(), weights=grp["units"].to_numpy(float)).astype(np.float64)
     fit = fit_two_class(uniq, counts)
     if _is_problem(fit, cfg):
-        grid, loglik = profile_hit_units(fit, uniq, counts)
+        # counted with the help seekers apart (kizuki.analytics.seekers); detection, the error
+        # kind, the intent and the signal stay the two-class fit's
+        three = fit_with_seekers(fit, uniq, counts)
+        grid, loglik = profile_hit_units_seekers(three, uniq, counts)
         a_hat, draws = hit_units_posterior(grid, loglik, rng, n_draws=cfg.n_boot)
+        post = posterior_hit_seekers(three, uniq)[inverse.ravel()]
     else:  # no problem on this page: nothing to estimate
         a_hat, draws = 0.0, np.zeros(cfg.n_boot)
-    post = posterior_hit(fit, uniq)[inverse.ravel()]
+        post = posterior_hit(fit, uniq)[inverse.ravel()]
     g = grp.assign(_log_miss=np.log1p(-np.minimum(post, 1 - 1e-12)) * grp["units"].to_numpy(float))
     g = g[g["customer_id"].notna()]
     per = g.groupby("customer_id", as_index=False).agg(

@@ -1,0 +1,262 @@
+"""The hit count with a third class: visitors who only came to look for help.
+
+The two-class model (:mod:`kizuki.analytics.estimate`) takes every unit that is not hit for
+one homogeneous background. Real pages also draw visitors with a question: they look for help
+about the page and neither reload it nor meet an error there. Mixed into the background they
+break its local independence (help without a loop becomes common, help with a loop rare), and
+the two-class model then reads the hit units that showed no error as background: it
+undercounts where the page's error is the main evidence (docs/silent.md).
+
+Here the units are a mixture of three classes: *hit* (class 0), *ordinary background* (1), and
+*help seekers* (2), whose indicators are fixed by definition: no error, no loop, some help.
+Those structural zeros are what identifies the third class; the hit and ordinary classes are
+as in the two-class model. The count of hit units is again the posterior mean over its profile
+likelihood (flat prior), so :func:`~kizuki.analytics.estimate.hit_units_posterior` applies.
+
+Indicator order is the estimator's: ``(error, loop, help)``; category 0 is "did not fire".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kizuki.analytics.estimate import LatentClassFit
+
+__all__ = ["SeekerFit", "fit_with_seekers", "posterior_hit_seekers", "profile_hit_units_seekers"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+#: Classes of the model.
+HIT, ORDINARY, SEEKER = 0, 1, 2
+#: The indicator that help seekers always show (the others they never show).
+HELP = 2
+#: Times an extrapolation that leaves the parameter space is shortened before it is dropped.
+_BACKTRACK = 8
+
+
+@dataclass(frozen=True)
+class SeekerFit:
+    """A fitted three-class model: ``shares`` (3,), ``probs[j]`` (3, K_j), its log-likelihood."""
+
+    n_units: float
+    shares: F64
+    probs: tuple[F64, ...]
+    log_likelihood: float
+
+    @property
+    def hit_units(self) -> float:
+        """Expected number of hit units."""
+        return float(self.shares[HIT]) * self.n_units
+
+
+def _allowed(sizes: list[int]) -> list[F64]:
+    """Per indicator, a (3, K) 0/1 mask of the categories each class may take."""
+    out = []
+    for j, k in enumerate(sizes):
+        m = np.ones((3, k))
+        if j == HELP:
+            m[SEEKER, 0] = 0.0  # help seekers look for help
+        else:
+            m[SEEKER, 1:] = 0.0  # and neither err nor loop on the page
+        out.append(m)
+    return out
+
+
+def _update(
+    codes: I64,
+    onehot: list[F64],
+    allowed: list[F64],
+    counts: F64,
+    shares: F64,
+    probs: list[F64],
+    fixed_hit: F64 | None,
+    smoothing: float,
+) -> tuple[F64, list[F64], F64]:
+    """One EM step for a batch: the new shares and probs, and the log-likelihood (B,) of the
+    ones it was given."""
+    with np.errstate(divide="ignore"):
+        log_lik = np.log(shares)[:, :, None] + sum(
+            np.log(p)[:, :, codes[:, j]] for j, p in enumerate(probs)
+        )
+    top = log_lik.max(axis=1, keepdims=True)  # finite: the ordinary class allows all
+    joint = np.exp(log_lik - top)
+    total = joint.sum(axis=1, keepdims=True)
+    ll = (counts * (np.log(total[:, 0, :]) + top[:, 0, :])).sum(axis=1)
+    resp = joint / total * counts[:, None, :]
+    class_n = resp.sum(axis=2)
+    if fixed_hit is None:
+        shares = class_n / np.maximum(class_n.sum(axis=1, keepdims=True), 1e-300)
+    else:
+        rest = class_n[:, 1:] / np.maximum(class_n[:, 1:].sum(axis=1, keepdims=True), 1e-300)
+        shares = np.concatenate([fixed_hit[:, None], rest * (1.0 - fixed_hit[:, None])], axis=1)
+    shares = np.clip(shares, 1e-12, 1.0)
+    new = []
+    for oh, mask in zip(onehot, allowed, strict=True):
+        m = (resp @ oh + smoothing) * mask
+        new.append(m / m.sum(axis=2, keepdims=True))
+    return shares, new, ll
+
+
+def _em(
+    codes: I64,
+    counts: F64,
+    shares: F64,
+    probs: list[F64],
+    *,
+    fixed_hit: F64 | None,
+    max_iter: int,
+    tol: float,
+    smoothing: float,
+) -> tuple[F64, list[F64], F64]:
+    """EM over a batch, shares (B, 3) and probs[j] (B, 3, K_j), accelerated by SQUAREM as
+    :func:`kizuki.analytics.estimate._em` (an extrapolation that leaves the parameter space
+    or lowers the likelihood falls back to the two plain steps); returns the log-likelihood
+    (B,). With ``fixed_hit`` (B,) each row's hit share stays fixed (the profile likelihood)."""
+    sizes = [p.shape[2] for p in probs]
+    allowed = _allowed(sizes)
+    onehot = [np.eye(k)[codes[:, j]] for j, k in enumerate(sizes)]
+
+    def step(sh: F64, pr: list[F64]) -> tuple[F64, list[F64], F64]:
+        return _update(codes, onehot, allowed, counts, sh, pr, fixed_hit, smoothing)
+
+    ll_old = np.full(counts.shape[0], -np.inf)
+    steps = 0
+    while True:
+        s1, p1, ll = step(shares, probs)
+        steps += 1
+        if steps >= max_iter or np.all(np.abs(ll - ll_old) <= tol * (1.0 + np.abs(ll))):
+            return s1, p1, ll
+        ll_old = ll
+        s2, p2, ll1 = step(s1, p1)
+        r = [b - a for a, b in zip([shares, *probs], [s1, *p1], strict=True)]
+        v = [
+            c - 2.0 * b + a for a, b, c in zip([shares, *probs], [s1, *p1], [s2, *p2], strict=True)
+        ]
+        rr = sum((x.reshape(x.shape[0], -1) ** 2).sum(axis=1) for x in r)
+        vv = sum((x.reshape(x.shape[0], -1) ** 2).sum(axis=1) for x in v)
+        alpha = -np.sqrt(rr / np.maximum(vv, 1e-300))
+        alpha = np.where(vv > 0, np.minimum(alpha, -1.0), -1.0)
+        for _ in range(_BACKTRACK):
+            ext = []
+            for x0, dr, dv in zip([shares, *probs], r, v, strict=True):
+                a = alpha.reshape(-1, *([1] * (x0.ndim - 1)))
+                ext.append(x0 - 2.0 * a * dr + a * a * dv)
+            ok = np.ones(alpha.shape, dtype=bool)
+            for e, mask in zip(ext[1:], allowed, strict=True):
+                ok &= ((e > 0.0) | (mask[None] == 0.0)).all(axis=(1, 2))
+            ok &= (ext[0] > 0.0).all(axis=1)
+            if ok.all():
+                break
+            alpha = np.where(ok, (alpha), (alpha - 1.0) / 2.0)
+        ext_s = np.where(ok[:, None], ext[0] / ext[0].sum(axis=1, keepdims=True), s2)
+        ext_p = [
+            np.where(ok[:, None, None], np.clip(e, 0.0, None) * mask, b)
+            for e, b, mask in zip(ext[1:], p2, allowed, strict=True)
+        ]
+        if fixed_hit is not None:  # the hit share stays put, the others keep their ratio
+            rest = ext_s[:, 1:] / ext_s[:, 1:].sum(axis=1, keepdims=True)
+            ext_s = np.concatenate([fixed_hit[:, None], rest * (1.0 - fixed_hit[:, None])], 1)
+        s3, p3, ll_ext = step(ext_s, ext_p)
+        steps += 2
+        better = ok & (ll_ext >= ll1)
+        shares = np.where(better[:, None], s3, s2)
+        probs = [np.where(better[:, None, None], a, b) for a, b in zip(p3, p2, strict=True)]
+
+
+def _start(fit: LatentClassFit, sizes: list[int]) -> tuple[F64, list[F64]]:
+    """From the two-class fit: hit and ordinary classes as fitted, help seekers 1% of units
+    with the background's help categories."""
+    probs = []
+    for j, (p, k) in enumerate(zip(fit.probs, sizes, strict=True)):
+        three = np.full((3, k), 1e-9)
+        three[:2, : p.shape[1]] = p[:, :k]
+        if j == HELP:
+            three[SEEKER, 1:] = three[ORDINARY, 1:] + 1e-6
+        else:
+            three[SEEKER, 0] = 1.0
+        three *= _allowed(sizes)[j]
+        probs.append(three / three.sum(axis=1, keepdims=True))
+    hit = min(max(fit.hit_share, 1e-6), 0.98)
+    shares = np.array([hit, (1.0 - hit) * 0.99, (1.0 - hit) * 0.01])
+    return shares, probs
+
+
+def fit_with_seekers(
+    fit: LatentClassFit,
+    patterns: I64,
+    counts: F64,
+    *,
+    max_iter: int = 3000,
+    tol: float = 1e-10,
+    smoothing: float = 1e-3,
+) -> SeekerFit:
+    """The three-class model by EM, started from the page's two-class ``fit``."""
+    codes = np.asarray(patterns, dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.float64)
+    sizes = [max(int(codes[:, j].max(initial=0)) + 1, 2) for j in range(codes.shape[1])]
+    shares, probs = _start(fit, sizes)
+    shares_b, probs_b, ll = _em(
+        codes, counts[None], shares[None], [p[None] for p in probs],
+        fixed_hit=None, max_iter=max_iter, tol=tol, smoothing=smoothing,
+    )  # fmt: skip
+    return SeekerFit(
+        n_units=float(counts.sum()),
+        shares=np.asarray(shares_b[0], np.float64),
+        probs=tuple(np.asarray(p[0], np.float64) for p in probs_b),
+        log_likelihood=float(ll[0]),
+    )
+
+
+def profile_hit_units_seekers(
+    fit: SeekerFit,
+    patterns: I64,
+    counts: F64,
+    *,
+    points: int = 41,
+    span: float = 1.2,
+    max_span: float = 3.6,
+    drop: float = 8.0,
+    max_iter: int = 2000,
+    tol: float = 1e-8,  # relative: ~1e-3 of a log-likelihood of 1e5, nothing to the posterior
+    smoothing: float = 1e-3,
+) -> tuple[F64, F64]:
+    """The profile log-likelihood of the hit units, ``(grid, loglik)``, as
+    :func:`~kizuki.analytics.estimate.profile_hit_units` but for the three-class model."""
+    codes = np.asarray(patterns, dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.float64)
+    n = float(counts.sum())
+    centre = min(max(fit.hit_units, 1.0), 0.5 * n)
+    while True:
+        grid = centre * np.exp(np.linspace(-span, span, points))
+        grid = grid[(grid >= 0.5) & (grid <= 0.999 * n)]
+        g = grid.size
+        shares = np.broadcast_to(fit.shares, (g, 3)).copy()
+        probs = [np.broadcast_to(p, (g, *p.shape)).copy() for p in fit.probs]
+        batch = np.broadcast_to(counts, (g, counts.size)).copy()
+        _s, _p, ll = _em(
+            codes, batch, shares, probs,
+            fixed_hit=grid / n, max_iter=max_iter, tol=tol, smoothing=smoothing,
+        )  # fmt: skip
+        top = float(ll.max())
+        wide_enough = ll[0] < top - drop or grid[0] <= 0.5 * math.exp(span / points)
+        wide_enough &= ll[-1] < top - drop or grid[-1] >= 0.999 * n / math.exp(span / points)
+        if wide_enough or span >= max_span:
+            return np.asarray(grid, np.float64), np.asarray(ll, np.float64)
+        span, points = min(2.0 * span, max_span), 2 * points - 1
+
+
+def posterior_hit_seekers(fit: SeekerFit, patterns: I64) -> F64:
+    """Probability that a unit with each pattern is a hit unit under the three-class model."""
+    codes = np.asarray(patterns, dtype=np.int64)
+    with np.errstate(divide="ignore"):
+        log_lik = np.log(fit.shares)[:, None] + sum(
+            np.log(p)[:, np.minimum(codes[:, j], p.shape[1] - 1)] for j, p in enumerate(fit.probs)
+        )
+    top = log_lik.max(axis=0)
+    joint = np.exp(log_lik - top)
+    return np.asarray(joint[HIT] / joint.sum(axis=0), dtype=np.float64)

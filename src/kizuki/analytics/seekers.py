@@ -152,8 +152,9 @@ def _em(
             ok &= (ext[0] > 0.0).all(axis=1)
             if ok.all():
                 break
-            alpha = np.where(ok, (alpha), (alpha - 1.0) / 2.0)
-        ext_s = np.where(ok[:, None], ext[0] / ext[0].sum(axis=1, keepdims=True), s2)
+            alpha = np.where(ok, alpha, (alpha - 1.0) / 2.0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # rows not ok keep s2
+            ext_s = np.where(ok[:, None], ext[0] / ext[0].sum(axis=1, keepdims=True), s2)
         ext_p = [
             np.where(ok[:, None, None], np.clip(e, 0.0, None) * mask, b)
             for e, b, mask in zip(ext[1:], p2, allowed, strict=True)

@@ -20,6 +20,7 @@ and its interval.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,7 @@ __all__ = [
     "fit_two_class",
     "hit_units_posterior",
     "posterior_hit",
+    "profile_grid",
     "profile_hit_units",
 ]
 
@@ -370,10 +372,8 @@ def profile_hit_units(
     _check(patterns, counts)
     n = float(counts.sum())
     onehot = _one_hot(patterns)
-    centre = min(max(fit.hit_units, 1.0), 0.5 * n)
-    while True:
-        grid = centre * np.exp(np.linspace(-span, span, points))
-        grid = grid[(grid >= 0.5) & (grid <= 0.999 * n)]
+
+    def loglik_at(grid: F64) -> F64:
         g = grid.size
         probs0 = []
         for oh, p in zip(onehot, fit.probs, strict=True):
@@ -387,6 +387,30 @@ def profile_hit_units(
             onehot, batch, grid / n, probs0, max_iter=max_iter, tol=1e-10,
             smoothing=smoothing, fix_pi=True,
         )  # fmt: skip
+        return ll
+
+    return profile_grid(
+        fit.hit_units, n, loglik_at, points=points, span=span, max_span=max_span, drop=drop
+    )
+
+
+def profile_grid(
+    centre: float,
+    n: float,
+    loglik_at: Callable[[F64], F64],
+    *,
+    points: int = 41,
+    span: float = 1.2,
+    max_span: float = 3.6,
+    drop: float = 8.0,
+) -> tuple[F64, F64]:
+    """``(grid, loglik_at(grid))`` on a log-spaced grid of hit counts around ``centre`` (of
+    ``n`` units), widened (up to ``±max_span``) until both ends lie ``drop`` below the top."""
+    centre = min(max(centre, 1.0), 0.5 * n)
+    while True:
+        grid = centre * np.exp(np.linspace(-span, span, points))
+        grid = grid[(grid >= 0.5) & (grid <= 0.999 * n)]
+        ll = loglik_at(grid)
         top = float(ll.max())
         wide_enough = ll[0] < top - drop or grid[0] <= 0.5 * math.exp(span / points)
         wide_enough &= ll[-1] < top - drop or grid[-1] >= 0.999 * n / math.exp(span / points)

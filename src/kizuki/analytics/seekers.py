@@ -18,13 +18,12 @@ Indicator order is the estimator's: ``(error, loop, help)``; category 0 is "did 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from kizuki.analytics.estimate import LatentClassFit
+from kizuki.analytics.estimate import LatentClassFit, profile_grid
 
 __all__ = ["SeekerFit", "fit_with_seekers", "posterior_hit_seekers", "profile_hit_units_seekers"]
 
@@ -231,10 +230,8 @@ def profile_hit_units_seekers(
     codes = np.asarray(patterns, dtype=np.int64)
     counts = np.asarray(counts, dtype=np.float64)
     n = float(counts.sum())
-    centre = min(max(fit.hit_units, 1.0), 0.5 * n)
-    while True:
-        grid = centre * np.exp(np.linspace(-span, span, points))
-        grid = grid[(grid >= 0.5) & (grid <= 0.999 * n)]
+
+    def loglik_at(grid: F64) -> F64:
         g = grid.size
         shares = np.broadcast_to(fit.shares, (g, 3)).copy()
         probs = [np.broadcast_to(p, (g, *p.shape)).copy() for p in fit.probs]
@@ -243,12 +240,11 @@ def profile_hit_units_seekers(
             codes, batch, shares, probs,
             fixed_hit=grid / n, max_iter=max_iter, tol=tol, smoothing=smoothing,
         )  # fmt: skip
-        top = float(ll.max())
-        wide_enough = ll[0] < top - drop or grid[0] <= 0.5 * math.exp(span / points)
-        wide_enough &= ll[-1] < top - drop or grid[-1] >= 0.999 * n / math.exp(span / points)
-        if wide_enough or span >= max_span:
-            return np.asarray(grid, np.float64), np.asarray(ll, np.float64)
-        span, points = min(2.0 * span, max_span), 2 * points - 1
+        return ll
+
+    return profile_grid(
+        fit.hit_units, n, loglik_at, points=points, span=span, max_span=max_span, drop=drop
+    )
 
 
 def posterior_hit_seekers(fit: SeekerFit, patterns: I64) -> F64:

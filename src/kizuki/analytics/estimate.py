@@ -37,6 +37,7 @@ __all__ = [
     "posterior_hit",
     "profile_grid",
     "profile_hit_units",
+    "squarem",
 ]
 
 F64 = NDArray[np.float64]
@@ -145,6 +146,73 @@ def _sq_norm(parts: list[F64]) -> F64:
     return np.asarray(sum((p.reshape(p.shape[0], -1) ** 2).sum(axis=1) for p in parts), np.float64)
 
 
+Params = list[F64]
+
+
+def squarem(
+    step: Callable[[Params], tuple[Params, F64]],
+    params: Params,
+    *,
+    valid: Callable[[Params], NDArray[np.bool_]],
+    tidy: Callable[[Params, NDArray[np.bool_]], Params] | None = None,
+    max_iter: int,
+    tol: float,
+) -> tuple[Params, F64, int, bool]:
+    """EM accelerated by SQUAREM (Varadhan & Roland 2008, scheme S3), over a batch.
+
+    ``params`` are arrays whose first axis is the batch (B); ``step(params)`` is one EM step,
+    returning the new parameters and the log-likelihood (B,) of the ones it was given. Two EM
+    steps give a direction and a step length to extrapolate along; an extrapolation that
+    ``valid`` rejects (outside the parameter space) is shortened towards the plain two steps,
+    ``tidy(ext, ok)`` may then put it back in shape, and it gets one more EM step. A row whose
+    extrapolation is invalid or lowers the likelihood keeps its plain two-step point, so the
+    likelihood never decreases. ``max_iter`` counts EM steps; convergence is a change of the
+    log-likelihood within ``tol`` (relative) between rounds. Returns the parameters, their
+    predecessors' log-likelihood, the steps taken and whether every row converged.
+    """
+
+    def per_row(mask: NDArray[np.bool_], x: F64) -> NDArray[np.bool_]:
+        return mask.reshape(-1, *([1] * (x.ndim - 1)))
+
+    ll_old = np.full(params[0].shape[0], -np.inf)
+    ll = ll_old
+    steps = 0
+    while steps < max_iter:
+        p1, ll = step(params)
+        steps += 1
+        if np.all(np.abs(ll - ll_old) <= tol * (1.0 + np.abs(ll))):
+            return p1, ll, steps, True
+        ll_old = ll
+        if steps >= max_iter:
+            return p1, ll, steps, False
+        p2, ll1 = step(p1)
+        steps += 1
+        r = [b - a for a, b in zip(params, p1, strict=True)]
+        v = [c - 2.0 * b + a for a, b, c in zip(params, p1, p2, strict=True)]
+        rr, vv = _sq_norm(r), _sq_norm(v)
+        alpha = -np.sqrt(rr / np.maximum(vv, 1e-300))
+        alpha = np.where(vv > 0, np.minimum(alpha, -1.0), -1.0)  # -1: the plain two steps
+        for _ in range(_BACKTRACK):  # a step that leaves the space is shortened towards -1
+            ext = []
+            for x0, dr, dv in zip(params, r, v, strict=True):
+                a = alpha.reshape(-1, *([1] * (x0.ndim - 1)))
+                ext.append(x0 - 2.0 * a * dr + a * a * dv)
+            ok = valid(ext)
+            if ok.all():
+                break
+            alpha = np.where(ok, alpha, (alpha - 1.0) / 2.0)
+        ext = [np.where(per_row(ok, e), e, b) for e, b in zip(ext, p2, strict=True)]
+        if tidy is not None:
+            ext = tidy(ext, ok)
+        if steps >= max_iter:
+            return p2, ll1, steps, False
+        p3, ll_ext = step(ext)
+        steps += 1
+        better = ok & (ll_ext >= ll1)  # else the plain two steps
+        params = [np.where(per_row(better, a), a, b) for a, b in zip(p3, p2, strict=True)]
+    return params, ll, steps, False
+
+
 def _em(
     onehot: list[F64],
     counts: F64,
@@ -158,57 +226,26 @@ def _em(
 ) -> tuple[F64, list[F64], F64, int, bool]:
     """EM over a batch: counts (B, P), pi (B,), probs[j] (B, 2, K_j); returns ll (B,).
 
-    Accelerated by SQUAREM (Varadhan & Roland 2008, scheme S3): two EM steps give a direction
-    and a step length to extrapolate along, the extrapolated point gets one more EM step, and a
-    row whose extrapolation leaves the parameter space or lowers the likelihood keeps its
-    plain two-step point, so the likelihood never decreases. It reaches the point plain EM
-    converges to in a fraction of the steps (pages without a problem have a flat likelihood,
-    where plain EM crept past 1,000 steps). ``max_iter`` counts EM steps; convergence is a
-    change of the log-likelihood within ``tol`` (relative) between accelerated rounds.
-    With ``fix_pi`` the hit share stays at ``pi`` (the profile likelihood of :func:`profile`).
+    Accelerated by SQUAREM (:func:`squarem`): it reaches the point plain EM converges to in a
+    fraction of the steps (pages without a problem have a flat likelihood, where plain EM
+    crept past 1,000 steps). With ``fix_pi`` the hit share stays at ``pi`` (the profile
+    likelihood of :func:`profile_hit_units`).
     """
-    ll_old = np.full(counts.shape[0], -np.inf)
-    ll = ll_old
-    steps = 0
-    while steps < max_iter:
-        pi1, probs1, ll = _step(onehot, counts, pi, probs, smoothing, fix_pi)
-        steps += 1
-        if np.all(np.abs(ll - ll_old) <= tol * (1.0 + np.abs(ll))):
-            return pi1, probs1, ll, steps, True
-        ll_old = ll
-        if steps >= max_iter:
-            return pi1, probs1, ll, steps, False
-        pi2, probs2, ll1 = _step(onehot, counts, pi1, probs1, smoothing, fix_pi)
-        steps += 1
-        r = [p1 - p0 for p0, p1 in zip(probs, probs1, strict=True)]
-        v = [p2 - 2.0 * p1 + p0 for p0, p1, p2 in zip(probs, probs1, probs2, strict=True)]
-        r_pi, v_pi = pi1 - pi, pi2 - 2.0 * pi1 + pi
-        rr = _sq_norm([*r, r_pi[:, None]])
-        vv = _sq_norm([*v, v_pi[:, None]])
-        alpha = -np.sqrt(rr / np.maximum(vv, 1e-300))
-        alpha = np.where(vv > 0, np.minimum(alpha, -1.0), -1.0)  # -1: the plain two steps
-        for _ in range(_BACKTRACK):  # a step that leaves the space is shortened towards -1
-            a = alpha[:, None, None]
-            ext = [p0 - 2.0 * a * dr + a * a * dv for p0, dr, dv in zip(probs, r, v, strict=True)]
-            ext_pi = pi if fix_pi else pi - 2.0 * alpha * r_pi + alpha * alpha * v_pi
-            ok = (ext_pi > 0.0) & (ext_pi < 1.0)
-            for e in ext:
-                ok &= (e > 0.0).all(axis=(1, 2))
-            if ok.all():
-                break
-            alpha = np.where(ok, alpha, (alpha - 1.0) / 2.0)
-        ext = [np.where(ok[:, None, None], e, p2) for e, p2 in zip(ext, probs2, strict=True)]
-        ext_pi = np.where(ok, ext_pi, pi2)
-        if steps >= max_iter:
-            return pi2, probs2, ll1, steps, False
-        pi3, probs3, ll_ext = _step(onehot, counts, ext_pi, ext, smoothing, fix_pi)
-        steps += 1
-        better = ok & (ll_ext >= ll1)  # else the plain two steps
-        pi = np.where(better, pi3, pi2)
-        probs = [
-            np.where(better[:, None, None], p3, p2) for p3, p2 in zip(probs3, probs2, strict=True)
-        ]
-    return pi, probs, ll, steps, False
+
+    def step(params: Params) -> tuple[Params, F64]:
+        new_pi, new_probs, ll = _step(onehot, counts, params[-1], params[:-1], smoothing, fix_pi)
+        return [*new_probs, new_pi], ll
+
+    def valid(ext: Params) -> NDArray[np.bool_]:
+        ok = (ext[-1] > 0.0) & (ext[-1] < 1.0)
+        for e in ext[:-1]:
+            ok &= (e > 0.0).all(axis=(1, 2))
+        return ok
+
+    params, ll, steps, converged = squarem(
+        step, [*probs, pi], valid=valid, max_iter=max_iter, tol=tol
+    )
+    return params[-1], params[:-1], ll, steps, converged
 
 
 def _independence_ll(onehot: list[F64], counts: F64) -> float:

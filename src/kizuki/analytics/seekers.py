@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from kizuki.analytics.estimate import LatentClassFit, profile_grid
+from kizuki.analytics.estimate import LatentClassFit, profile_grid, squarem
 
 __all__ = ["SeekerFit", "fit_with_seekers", "posterior_hit_seekers", "profile_hit_units_seekers"]
 
@@ -34,8 +34,6 @@ I64 = NDArray[np.int64]
 HIT, ORDINARY, SEEKER = 0, 1, 2
 #: The indicator that help seekers always show (the others they never show).
 HELP = 2
-#: Times an extrapolation that leaves the parameter space is shortened before it is dropped.
-_BACKTRACK = 8
 
 
 @dataclass(frozen=True)
@@ -112,66 +110,47 @@ def _em(
     tol: float,
     smoothing: float,
 ) -> tuple[F64, list[F64], F64]:
-    """EM over a batch, shares (B, 3) and probs[j] (B, 3, K_j), accelerated by SQUAREM as
-    :func:`kizuki.analytics.estimate._em` (an extrapolation that leaves the parameter space
-    or lowers the likelihood falls back to the two plain steps); returns the log-likelihood
-    (B,). With ``fixed_hit`` (B,) each row's hit share stays fixed (the profile likelihood)."""
+    """EM over a batch, shares (B, 3) and probs[j] (B, 3, K_j), accelerated by
+    :func:`~kizuki.analytics.estimate.squarem`; returns the log-likelihood (B,). With
+    ``fixed_hit`` (B,) each row's hit share stays fixed (the profile likelihood)."""
     sizes = [p.shape[2] for p in probs]
     allowed = _allowed(sizes)
     onehot = [np.eye(k)[codes[:, j]] for j, k in enumerate(sizes)]
 
-    def step(sh: F64, pr: list[F64]) -> tuple[F64, list[F64], F64]:
-        return _update(codes, onehot, allowed, counts, sh, pr, fixed_hit, smoothing)
+    def step(params: list[F64]) -> tuple[list[F64], F64]:
+        sh, pr, ll = _update(
+            codes, onehot, allowed, counts, params[0], params[1:], fixed_hit, smoothing
+        )
+        return [sh, *pr], ll
 
-    ll_old = np.full(counts.shape[0], -np.inf)
-    steps = 0
-    while True:
-        s1, p1, ll = step(shares, probs)
-        steps += 1
-        if steps >= max_iter or np.all(np.abs(ll - ll_old) <= tol * (1.0 + np.abs(ll))):
-            return s1, p1, ll
-        ll_old = ll
-        s2, p2, ll1 = step(s1, p1)
-        r = [b - a for a, b in zip([shares, *probs], [s1, *p1], strict=True)]
-        v = [
-            c - 2.0 * b + a for a, b, c in zip([shares, *probs], [s1, *p1], [s2, *p2], strict=True)
-        ]
-        rr = sum((x.reshape(x.shape[0], -1) ** 2).sum(axis=1) for x in r)
-        vv = sum((x.reshape(x.shape[0], -1) ** 2).sum(axis=1) for x in v)
-        alpha = -np.sqrt(rr / np.maximum(vv, 1e-300))
-        alpha = np.where(vv > 0, np.minimum(alpha, -1.0), -1.0)
-        for _ in range(_BACKTRACK):
-            ext = []
-            for x0, dr, dv in zip([shares, *probs], r, v, strict=True):
-                a = alpha.reshape(-1, *([1] * (x0.ndim - 1)))
-                ext.append(x0 - 2.0 * a * dr + a * a * dv)
-            ok = np.ones(alpha.shape, dtype=bool)
-            for e, mask in zip(ext[1:], allowed, strict=True):
-                ok &= ((e > 0.0) | (mask[None] == 0.0)).all(axis=(1, 2))
-            ok &= (ext[0] > 0.0).all(axis=1)
-            if ok.all():
-                break
-            alpha = np.where(ok, alpha, (alpha - 1.0) / 2.0)
-        with np.errstate(divide="ignore", invalid="ignore"):  # rows not ok keep s2
-            ext_s = np.where(ok[:, None], ext[0] / ext[0].sum(axis=1, keepdims=True), s2)
-        ext_p = [
-            np.where(ok[:, None, None], np.clip(e, 0.0, None) * mask, b)
-            for e, b, mask in zip(ext[1:], p2, allowed, strict=True)
-        ]
+    def valid(ext: list[F64]) -> NDArray[np.bool_]:
+        ok = (ext[0] > 0.0).all(axis=1)
+        for e, mask in zip(ext[1:], allowed, strict=True):
+            ok &= ((e > 0.0) | (mask[None] == 0.0)).all(axis=(1, 2))
+        return np.asarray(ok, dtype=np.bool_)
+
+    def tidy(ext: list[F64], ok: NDArray[np.bool_]) -> list[F64]:
+        sh = np.where(ok[:, None], ext[0] / ext[0].sum(axis=1, keepdims=True), ext[0])
         if fixed_hit is not None:  # the hit share stays put, the others keep their ratio
-            rest = ext_s[:, 1:] / ext_s[:, 1:].sum(axis=1, keepdims=True)
-            ext_s = np.concatenate([fixed_hit[:, None], rest * (1.0 - fixed_hit[:, None])], 1)
-        s3, p3, ll_ext = step(ext_s, ext_p)
-        steps += 2
-        better = ok & (ll_ext >= ll1)
-        shares = np.where(better[:, None], s3, s2)
-        probs = [np.where(better[:, None, None], a, b) for a, b in zip(p3, p2, strict=True)]
+            rest = sh[:, 1:] / sh[:, 1:].sum(axis=1, keepdims=True)
+            sh = np.concatenate([fixed_hit[:, None], rest * (1.0 - fixed_hit[:, None])], 1)
+        pr = [
+            np.where(ok[:, None, None], np.clip(e, 0.0, None) * mask, e)
+            for e, mask in zip(ext[1:], allowed, strict=True)
+        ]
+        return [sh, *pr]
+
+    params, ll, _steps, _converged = squarem(
+        step, [shares, *probs], valid=valid, tidy=tidy, max_iter=max_iter, tol=tol
+    )
+    return params[0], params[1:], ll
 
 
 def _start(fit: LatentClassFit, sizes: list[int]) -> tuple[F64, list[F64]]:
     """From the two-class fit: hit and ordinary classes as fitted, help seekers 1% of units
     with the background's help categories."""
     probs = []
+    allowed = _allowed(sizes)
     for j, (p, k) in enumerate(zip(fit.probs, sizes, strict=True)):
         three = np.full((3, k), 1e-9)
         three[:2, : p.shape[1]] = p[:, :k]
@@ -179,7 +158,7 @@ def _start(fit: LatentClassFit, sizes: list[int]) -> tuple[F64, list[F64]]:
             three[SEEKER, 1:] = three[ORDINARY, 1:] + 1e-6
         else:
             three[SEEKER, 0] = 1.0
-        three *= _allowed(sizes)[j]
+        three *= allowed[j]
         probs.append(three / three.sum(axis=1, keepdims=True))
     hit = min(max(fit.hit_share, 1e-6), 0.98)
     shares = np.array([hit, (1.0 - hit) * 0.99, (1.0 - hit) * 0.01])

@@ -390,7 +390,7 @@ def profile_hit_units(
     patterns: I64,
     counts: F64,
     *,
-    points: int = 41,
+    points: int = 21,
     span: float = 1.2,
     max_span: float = 3.6,
     drop: float = 8.0,
@@ -436,7 +436,7 @@ def profile_grid(
     n: float,
     loglik_at: Callable[[F64], F64],
     *,
-    points: int = 41,
+    points: int = 21,
     span: float = 1.2,
     max_span: float = 3.6,
     drop: float = 8.0,
@@ -445,9 +445,9 @@ def profile_grid(
     """``(grid, loglik_at(grid))`` on a log-spaced grid of hit counts around ``centre`` (of
     ``n`` units), widened (up to ``±max_span``) until both ends lie ``drop`` below the top,
     then refined: ``fine_points`` more between the coarse points next to the region within
-    ``drop`` of the top. The coarse step (6%) is wider than a well-identified count's whole
-    interval on a large page; without the refinement its posterior sat on two or three grid
-    points and its interval was off by half a step."""
+    ``drop`` of the top. The coarse grid only finds that region: its step (12% with the
+    defaults) is wider than a well-identified count's whole interval on a large page, where
+    the posterior would otherwise sit on two or three grid points."""
     centre = min(max(centre, 1.0), 0.5 * n)
     while True:
         grid = centre * np.exp(np.linspace(-span, span, points))

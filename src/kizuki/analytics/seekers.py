@@ -196,7 +196,7 @@ def profile_hit_units_seekers(
     patterns: I64,
     counts: F64,
     *,
-    points: int = 41,
+    points: int = 21,
     span: float = 1.2,
     max_span: float = 3.6,
     drop: float = 8.0,

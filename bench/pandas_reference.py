@@ -686,11 +686,15 @@ def silent_inputs(
         & contacts["channel"].notna()
         & (contacts["channel"] != "chatbot")
     ]
-    u = units.loc[units["customer_id"].notna(), ["customer_id", "page_path", "started_at"]]
+    indicators = ["error_kind", "loop", "help_kind"]  # the unit each contact followed
+    u = units.loc[
+        units["customer_id"].notna(), ["customer_id", "page_path", "started_at", *indicators]
+    ]
     j = u.merge(labelled[["customer_id", "opened_at", "intent"]], on="customer_id")
     window = pd.Timedelta(days=cfg.window_days)
     j = j[(j["opened_at"] >= j["started_at"]) & (j["opened_at"] <= j["started_at"] + window)]
-    after = j[["customer_id", "page_path", "intent"]].drop_duplicates().reset_index(drop=True)
+    after = j[["customer_id", "page_path", "intent", *indicators]].drop_duplicates()
+    after = after.reset_index(drop=True)
 
     human = contacts[contacts["channel"].notna() & (contacts["channel"] != "chatbot")]
     n_human, n_labelled = len(human), int(human["intent"].notna().sum())

@@ -443,6 +443,14 @@ def test_unit_contacts_count_labelled_human_contacts_inside_the_window(
     unit_store.write_table("contacts", build_table("contacts", contacts))
     units = session_units(unit_store.table("events"), unit_store.table("signals"))
     got = unit_contacts(units, unit_store.table("contacts"), window_days=14).to_pandas()
+    # each row carries the indicators of the unit the contact followed
+    bank = got[got["page_path"] == "/setup/bank"].iloc[0]
+    assert (bank["error_kind"], bool(bank["loop"]), bank["help_kind"]) == (
+        "BankApiError",
+        True,
+        "bank_link",
+    )
+    got = got[["customer_id", "page_path", "intent"]].drop_duplicates()
     assert sorted(map(tuple, got.values.tolist())) == [
         ("c1", "/app", "bank_link"),  # after the day-2 session on /app too
         ("c1", "/setup/bank", "bank_link"),
@@ -482,7 +490,11 @@ def population(seed: int, n_cust: int = 4000, n_hit: int = 400) -> SilentInputs:
     patterns = df.groupby(list(df.columns[:-1]), as_index=False)["units"].sum()
     contacted = np.flatnonzero(rng.random(n_hit) < 0.2)  # 20% of the hit contact
     labelled = contacted[rng.random(contacted.size) < 0.5]
-    after = pd.DataFrame({"customer_id": ids[labelled], "page_path": "/p", "intent": "intent_x"})
+    # each contact follows its customer's hit unit (the last n_hit rows of the units)
+    hit_rows = df.iloc[len(df) - n_hit :].reset_index(drop=True).iloc[labelled]
+    after = hit_rows[["customer_id", "page_path", "error_kind", "loop", "help_kind"]].assign(
+        intent="intent_x"
+    )
     hit = np.arange(n_cust) < n_hit
     customers = pd.DataFrame(
         {
@@ -531,6 +543,28 @@ def test_money_table_recovers_a_known_population() -> None:
     total = out.iloc[-1]
     assert total["stage"] == "total"
     assert total["silent"] == pytest.approx(row["silent"])
+
+
+def test_a_contact_after_a_later_ordinary_visit_is_not_the_hits() -> None:
+    """The truth counts contacts within 14 days of the hit. A hit customer who contacts much
+    later, after an ordinary visit to the page, did not contact about the hit: counted only
+    after the customer's likeliest hit unit, such contacts leave C as it was."""
+    inputs = population(7)
+    cfg = SilentConfig(n_boot=30)
+    base = estimate_silent(inputs, cfg, rng=8).iloc[0]["contacted"]
+    after = inputs.contacts_after
+    quiet = [f"c{i}" for i in range(400) if f"c{i}" not in set(after["customer_id"])][:150]
+    ordinary = {"error_kind": "", "loop": False, "help_kind": ""}
+    late = pd.DataFrame({"customer_id": quiet, "page_path": "/p", "intent": "intent_x"})
+    with_late = pd.concat([after, late.assign(**ordinary)], ignore_index=True)
+    got = estimate_silent(dataclasses.replace(inputs, contacts_after=with_late), cfg, rng=8)
+    assert got.iloc[0]["contacted"] == pytest.approx(base, rel=0.1)
+    # the same contacts after the hit units themselves are the hit's: C grows by about 150 / 0.5
+    hits = inputs.patterns[inputs.patterns["error_kind"] == "E_new"].drop_duplicates("customer_id")
+    hits = hits[hits["customer_id"].isin(quiet)].drop(columns="units").assign(intent="intent_x")
+    after_hit = pd.concat([after, hits], ignore_index=True)
+    more = estimate_silent(dataclasses.replace(inputs, contacts_after=after_hit), cfg, rng=8)
+    assert more.iloc[0]["contacted"] > base + 0.5 * len(hits) / 0.5
 
 
 def test_money_table_is_reproducible_with_a_seed() -> None:

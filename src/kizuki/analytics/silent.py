@@ -43,6 +43,7 @@ from kizuki.analytics.seekers import (
 )
 from kizuki.analytics.sessions import DEFAULT_STAGES, OTHER_STAGE
 from kizuki.analytics.silent_units import (
+    UNIT_INDICATORS,
     incident_windows,
     session_units,
     unit_contacts,
@@ -147,7 +148,7 @@ class SilentInputs:
     """The small tables the estimator needs, already out of the engine (pandas)."""
 
     patterns: pd.DataFrame  # customer_id, page_path, error_kind, loop, help_kind, units
-    contacts_after: pd.DataFrame  # customer_id, page_path, intent
+    contacts_after: pd.DataFrame  # customer_id, page_path, intent, + the unit's indicators
     customers: pd.DataFrame  # customer_id, monthly_value, churned, resolved_any, dissatisfied,
     #                          responded
     labelled_share: float
@@ -409,8 +410,9 @@ class _PageFit:
     cats: list[list[str]]
     a_hat: float
     a_draws: F64
-    cust: pd.DataFrame  # customer_id, w (posterior affected), units
+    cust: pd.DataFrame  # customer_id, w (posterior affected), units, top (likeliest unit's)
     helped: dict[str, set[Any]]  # help category -> customers with a unit that shows it
+    post: pd.DataFrame  # error_kind, loop, help_kind -> post: a unit's posterior of a hit
 
 
 def _fit_page(
@@ -437,15 +439,32 @@ def _fit_page(
     else:  # no problem on this page: nothing to estimate
         a_hat, draws = 0.0, np.zeros(cfg.n_boot)
         post = posterior_hit(fit, uniq)[inverse.ravel()]
-    g = grp.assign(_log_miss=np.log1p(-np.minimum(post, 1 - 1e-12)) * grp["units"].to_numpy(float))
+    g = grp.assign(
+        _log_miss=np.log1p(-np.minimum(post, 1 - 1e-12)) * grp["units"].to_numpy(float),
+        _post=post,
+    )
+    by_pattern = g[list(UNIT_INDICATORS)].assign(post=post).drop_duplicates(list(UNIT_INDICATORS))
     g = g[g["customer_id"].notna()]
     per = g.groupby("customer_id", as_index=False).agg(
-        _log_miss=("_log_miss", "sum"), units=("units", "sum")
+        _log_miss=("_log_miss", "sum"), units=("units", "sum"), top=("_post", "max")
     )
     per["w"] = 1.0 - np.exp(per["_log_miss"])
     cats = [ecats, lcats, hcats]
     helped = {str(h): set(ids) for h, ids in g.groupby("help_kind")["customer_id"] if h != ""}
-    return _PageFit(page, fit, cats, a_hat, draws, per[["customer_id", "w", "units"]], helped)
+    cust = per[["customer_id", "w", "units", "top"]]
+    return _PageFit(page, fit, cats, a_hat, draws, cust, helped, by_pattern)
+
+
+def _contacted_after_hit(pf: _PageFit, after: pd.DataFrame, intent: str | None) -> set[Any]:
+    """Customers with a contact about ``intent`` after their likeliest hit unit on the page:
+    the unit(s) with their highest posterior, so a contact that only followed a later, ordinary
+    visit (a late contact, or one about something that happened since) is not the hit's."""
+    mine = after[(after["page_path"] == pf.page) & (after["intent"] == intent)]
+    if mine.empty:
+        return set()
+    mine = mine.merge(pf.post, on=list(UNIT_INDICATORS), how="inner")
+    mine = mine.merge(pf.cust[["customer_id", "top"]], on="customer_id", how="inner")
+    return set(mine.loc[mine["post"] >= mine["top"] - 1e-12, "customer_id"])
 
 
 def _is_problem(fit: LatentClassFit, cfg: SilentConfig) -> bool:
@@ -522,9 +541,8 @@ def _page_row(
     cust = pf.cust.merge(inputs.customers, on="customer_id", how="left")
     n = len(cust)
     w = cust["w"].to_numpy(float)
-    after = inputs.contacts_after
-    mine = after[(after["page_path"] == pf.page) & (after["intent"] == intent)]
-    k = np.asarray(cust["customer_id"].isin(mine["customer_id"]), dtype=np.float64)
+    contacted = _contacted_after_hit(pf, inputs.contacts_after, intent)
+    k = np.asarray(cust["customer_id"].isin(contacted), dtype=np.float64)
     churn = cust["churned"].fillna(False).to_numpy(float)
     value = cust["monthly_value"].fillna(0.0).to_numpy(float)
     resolved = cust["resolved_any"].fillna(False).to_numpy(float)

@@ -34,12 +34,15 @@ __all__ = [
     "ERROR_SIGNALS",
     "HELP_SIGNALS",
     "LOOP_SIGNALS",
+    "UNIT_INDICATORS",
     "incident_windows",
     "session_units",
     "unit_contacts",
     "unit_patterns",
 ]
 
+#: a unit's indicator columns, in the order the estimator reads them
+UNIT_INDICATORS: tuple[str, ...] = ("error_kind", "loop", "help_kind")
 ERROR_SIGNALS: tuple[str, ...] = ("error", "rage_click")
 LOOP_SIGNALS: tuple[str, ...] = ("loop",)
 HELP_SIGNALS: tuple[str, ...] = (
@@ -169,20 +172,25 @@ def session_units(
 
 def unit_patterns(units: ir.Table) -> ir.Table:
     """Units per ``(customer_id, page_path, error_kind, loop, help_kind)``: column ``units``."""
-    return units.group_by(
-        ["customer_id", "page_path", "error_kind", "loop", "help_kind"]
-    ).aggregate(units=units.count())
+    return units.group_by(["customer_id", "page_path", *UNIT_INDICATORS]).aggregate(
+        units=units.count()
+    )
 
 
 def unit_contacts(units: ir.Table, contacts: ir.Table, *, window_days: int = 14) -> ir.Table:
-    """``(customer_id, page_path, intent)``: a labelled human contact within ``window_days``
-    after one of the customer's units on the page (chatbot conversations are self-service)."""
+    """``(customer_id, page_path, intent, error_kind, loop, help_kind)``: a labelled human
+    contact within ``window_days`` after one of the customer's units on the page, with that
+    unit's indicators (chatbot conversations are self-service). The indicators let the
+    estimator count a contact only after the customer's likeliest hit unit, as the truth counts
+    contacts after the hit, not after any visit."""
     c = contacts.filter(
         contacts.intent.notnull() & contacts.customer_id.notnull() & (contacts.channel != "chatbot")
     ).select(_cid=contacts.customer_id, _opened=contacts.opened_at, intent=contacts.intent)
-    u = units.filter(units.customer_id.notnull()).select("customer_id", "page_path", "started_at")
+    u = units.filter(units.customer_id.notnull()).select(
+        "customer_id", "page_path", "started_at", *UNIT_INDICATORS
+    )
     j = u.inner_join(c, u.customer_id == c._cid)
     j = j.filter(
         (j._opened >= j.started_at) & (j._opened <= j.started_at + ibis.interval(days=window_days))
     )
-    return j.select("customer_id", "page_path", "intent").distinct()
+    return j.select("customer_id", "page_path", "intent", *UNIT_INDICATORS).distinct()

@@ -20,6 +20,7 @@ bias), that all ten seeds of a problem do, and that every case of a ten-seed run
 
     .venv/bin/python bench/accuracy_floor.py --cache /tmp/acc                     # 5,000 customers
     .venv/bin/python bench/accuracy_floor.py --cache /tmp/acc --customers 20000
+    .venv/bin/python bench/accuracy_floor.py --cache /tmp/acc --customers 80000
 """
 
 from __future__ import annotations

@@ -495,6 +495,6 @@ def hit_units_posterior(
     x0, x1 = grid[:-1], grid[1:]
     moment = width / 6.0 * (dens[:-1] * (2 * x0 + x1) + dens[1:] * (x0 + 2 * x1))
     mean = float(moment.sum() / total)
-    cdf = np.r_[0.0, np.cumsum(mass)] / total
+    cdf = np.r_[0.0, np.cumsum(mass)] / total  # draws: each segment's mass, uniform within it
     draws = np.interp(rng.random(n_draws), cdf, grid)
     return mean, np.asarray(draws, np.float64)

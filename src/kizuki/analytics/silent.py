@@ -443,7 +443,8 @@ def _fit_page(
         _log_miss=np.log1p(-np.minimum(post, 1 - 1e-12)) * grp["units"].to_numpy(float),
         _post=post,
     )
-    by_pattern = g[list(UNIT_INDICATORS)].assign(post=post).drop_duplicates(list(UNIT_INDICATORS))
+    by_pattern = g[[*UNIT_INDICATORS, "_post"]].drop_duplicates(list(UNIT_INDICATORS))
+    by_pattern = by_pattern.rename(columns={"_post": "post"})
     g = g[g["customer_id"].notna()]
     per = g.groupby("customer_id", as_index=False).agg(
         _log_miss=("_log_miss", "sum"), units=("units", "sum"), top=("_post", "max")

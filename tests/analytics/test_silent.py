@@ -444,12 +444,9 @@ def test_unit_contacts_count_labelled_human_contacts_inside_the_window(
     units = session_units(unit_store.table("events"), unit_store.table("signals"))
     got = unit_contacts(units, unit_store.table("contacts"), window_days=14).to_pandas()
     # each row carries the indicators of the unit the contact followed
-    bank = got[got["page_path"] == "/setup/bank"].iloc[0]
-    assert (bank["error_kind"], bool(bank["loop"]), bank["help_kind"]) == (
-        "BankApiError",
-        True,
-        "bank_link",
-    )
+    bank = got[got["page_path"] == "/setup/bank"]
+    carried = {(e, bool(lp), h) for e, lp, h in bank[["error_kind", "loop", "help_kind"]].values}
+    assert carried == {("BankApiError", True, "bank_link")}  # the one unit before the contact
     got = got[["customer_id", "page_path", "intent"]].drop_duplicates()
     assert sorted(map(tuple, got.values.tolist())) == [
         ("c1", "/app", "bank_link"),  # after the day-2 session on /app too

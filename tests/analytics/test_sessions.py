@@ -93,6 +93,20 @@ def test_sessionize_keeps_every_event_and_column(events_store: Store) -> None:
     assert out.count().execute() == len(EVENTS)
 
 
+def test_sessionize_uses_a_given_visitor_id_and_needs_no_other_id(events_store: Store) -> None:
+    events = events_store.table("events")
+    # the visitor id is given (as the journey stream does), the two ids it comes from are not
+    given = events.mutate(visitor_id=events.customer_id.fill_null("anon")).drop(
+        "customer_id", "anonymous_id"
+    )
+    out = events_store.to_arrow(sessionize(given)).to_pylist()
+    got = {r["event_id"]: r["session_key"] for r in out}
+    # e5, e6 and e8 are one visitor now: e8 (a day later) starts its second session
+    assert (got["e5"], got["e6"], got["e8"]) == ("anon:1", "anon:1", "anon:2")
+    assert (got["e1"], got["e3"], got["t3"]) == ("c1:1", "c1:2", "c3:2")
+    assert "customer_id" not in out[0] and "anonymous_id" not in out[0]
+
+
 def test_shorter_gap_makes_more_sessions(events_store: Store) -> None:
     out = events_store.to_arrow(sessionize(events_store.table("events"), gap_minutes=20))
     c1 = sorted(

@@ -71,7 +71,9 @@ def sessionize(
     Parameters
     ----------
     events
-        A table with at least ``event_id``, ``ts``, ``customer_id`` and ``anonymous_id``.
+        A table with at least ``event_id``, ``ts``, ``customer_id`` and ``anonymous_id``, or
+        one that already has ``visitor_id`` (then neither id is needed, and a narrower table
+        sorts faster).
     gap_minutes
         Inactivity, in minutes, after which the next event starts a new session.
     use_session_id
@@ -84,9 +86,9 @@ def sessionize(
 
     Returns
     -------
-    The events plus ``visitor_id`` (``coalesce(customer_id, anonymous_id)``), ``session_no``
-    (1, 2, … per visitor in time order) and ``session_key`` (``visitor_id || ':' ||
-    session_no``, the same on every run and backend).
+    The events plus ``visitor_id`` (``coalesce(customer_id, anonymous_id)`` unless given),
+    ``session_no`` (1, 2, … per visitor in time order) and ``session_key`` (``visitor_id ||
+    ':' || session_no``, the same on every run and backend).
 
     Examples
     --------
@@ -97,7 +99,10 @@ def sessionize(
     True
     """
     _check_gap(gap_minutes)
-    with_visitor = events.mutate(visitor_id=ibis.coalesce(events.customer_id, events.anonymous_id))
+    with_visitor = events
+    if "visitor_id" not in events.columns:
+        visitor = ibis.coalesce(events.customer_id, events.anonymous_id)
+        with_visitor = events.mutate(visitor_id=visitor)
     order = [with_visitor.ts, with_visitor.event_id]
     by_visitor = ibis.window(group_by=with_visitor.visitor_id, order_by=order)
     previous_ts = with_visitor.ts.lag().over(by_visitor)

@@ -144,11 +144,10 @@ def _keyword_intent(journey: Journey, query: ir.StringValue) -> ir.StringValue:
     return ibis.cases(*branches, else_=None)
 
 
-def _with_searches(
-    events: ir.Table, searches: ir.Table | None, journey: Journey, content: ir.Table | None
-) -> ir.Table:
-    """Events with search details, plus searches that have no event of their own."""
-    is_error = match_events(events.event_name, journey.errors.events)
+def _lean_stream(events: ir.Table, searches: ir.Table | None, journey: Journey) -> ir.Table:
+    """The columns the session windows must carry: events plus searches that have no event of
+    their own (``search_only``). Everything else a row needs is joined on after the windows
+    (:func:`_row_details`): every column a window carries is sorted with it."""
     ev = events.select(
         "event_id",
         "ts",
@@ -157,18 +156,43 @@ def _with_searches(
         "session_id",
         "event_name",
         "page_path",
-        # only the error message of the JSON properties travels on (a narrow row sorts faster)
-        detail=ibis.cases(
-            (is_error, events.properties.re_extract(_ERROR_MESSAGE, 1).nullif("")), else_=None
-        ),
+        search_only=ibis.literal(False),
     )
     if searches is None:
-        return ev.mutate(
+        return ev
+    alone = searches.anti_join(events, searches.search_id == events.event_id)
+    extra = alone.select(
+        event_id=alone.search_id,
+        ts=alone.ts,
+        customer_id=alone.customer_id,
+        anonymous_id=alone.anonymous_id,
+        session_id=alone.session_id,
+        event_name=ibis.literal(_search_only_name(journey), "string"),
+        page_path=ibis.null("string"),
+        search_only=ibis.literal(True),
+    )
+    return ev.union(extra)
+
+
+def _row_details(
+    events: ir.Table, searches: ir.Table | None, journey: Journey, content: ir.Table | None
+) -> ir.Table:
+    """Per ``_id`` (an event id, or a search id of a search without its own event): an error's
+    ``detail`` and a search's ``query``, ``results_count``, ``search_intent`` and ``searched``.
+    Few rows (errors and searches), so joining them onto the stream costs little."""
+    is_error = match_events(events.event_name, journey.errors.events)
+    errors = events.filter(is_error).select(
+        _eid=events.event_id,
+        detail=events.properties.re_extract(_ERROR_MESSAGE, 1).nullif(""),
+    )
+    if searches is None:
+        return errors.select(
+            _id=errors._eid,
+            detail=errors.detail,
             query=ibis.null("string"),
             results_count=ibis.null("int64"),
             search_intent=ibis.null("string"),
             searched=ibis.literal(False),
-            search_only=ibis.literal(False),
         )
     s = searches
     clicked = ibis.null("string")
@@ -177,42 +201,20 @@ def _with_searches(
         s = s.left_join(ci, s.clicked_content_id == ci._cid)
         clicked = s._cintent
     s = s.select(
-        _search_id=s.search_id,
-        _ts=s.ts,
-        _customer_id=s.customer_id,
-        _anonymous_id=s.anonymous_id,
-        _session_id=s.session_id,
+        _sid=s.search_id,
         query=s.query,
         results_count=s.results_count.cast("int64"),
         search_intent=ibis.coalesce(clicked, _keyword_intent(journey, s.query)),
     )
-    joined = ev.left_join(s, ev.event_id == s._search_id)
-    matched = joined.select(
-        *ev.columns,
-        "query",
-        "results_count",
-        "search_intent",
-        searched=joined._search_id.notnull(),
-        search_only=ibis.literal(False),
+    both = errors.outer_join(s, errors._eid == s._sid)
+    return both.select(
+        _id=ibis.coalesce(both._eid, both._sid),
+        detail=both.detail,
+        query=both.query,
+        results_count=both.results_count,
+        search_intent=both.search_intent,
+        searched=both._sid.notnull(),
     )
-    name = _search_only_name(journey)
-    alone = s.anti_join(ev, s._search_id == ev.event_id)
-    extra = alone.select(
-        event_id=alone._search_id,
-        ts=alone._ts,
-        customer_id=alone._customer_id,
-        anonymous_id=alone._anonymous_id,
-        session_id=alone._session_id,
-        event_name=ibis.literal(name, "string"),
-        page_path=ibis.null("string"),
-        detail=ibis.null("string"),
-        query=alone.query,
-        results_count=alone.results_count,
-        search_intent=alone.search_intent,
-        searched=ibis.literal(True),
-        search_only=ibis.literal(True),
-    )
-    return matched.union(extra)
 
 
 def _search_only_name(journey: Journey) -> str:
@@ -273,7 +275,7 @@ def journey_events(
     - ``detail``: a search's query, else the ``error_message`` of the event's properties;
     - ``search_only``: the row is a search with no event of its own.
     """
-    stream = _with_searches(events, searches, journey, content)
+    stream = _lean_stream(events, searches, journey)
     if not use_session_id:
         stream = stream.drop("session_id")  # not needed: one column less to sort
     # Everything a page path and an event name decide is computed once per distinct pair and
@@ -283,6 +285,9 @@ def journey_events(
     stream = stream.left_join(
         flags, [stream.page_path.identical_to(flags._pp), stream.event_name.identical_to(flags._pe)]
     ).drop("_pp", "_pe")
+    stream = stream.mutate(visitor_id=ibis.coalesce(stream.customer_id, stream.anonymous_id)).drop(
+        "anonymous_id"
+    )
     # page and journey-row ordinals come out of the sessions' own window pass: a second
     # window over the whole stream would sort it again
     stream = sessionize(
@@ -291,11 +296,12 @@ def journey_events(
         use_session_id=use_session_id,
         running_counts=("is_page", "is_journey"),
     )
-    stream = stream.drop("anonymous_id").rename(
-        page_seq="is_page_seq", journey_seq="is_journey_seq"
-    )
+    stream = stream.rename(page_seq="is_page_seq", journey_seq="is_journey_seq")
     if use_session_id:
         stream = stream.drop("session_id")
+    details = _row_details(events, searches, journey, content)
+    stream = stream.left_join(details, stream.event_id == details._id).drop("_id")
+    stream = stream.mutate(searched=stream.searched.fill_null(False))
     labels = pairs.select("_pp", "_pe", "stage", "_help_kind", "is_goal", "_content_intent")
     stream = stream.left_join(
         labels,

@@ -15,6 +15,8 @@ signal stays at its own page (stage ``help`` or ``other``).
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Annotated, Literal, get_args
 
 import ibis
@@ -27,6 +29,7 @@ from kizuki.journey import (
     HELP_STAGE,
     OTHER_STAGE,
     Journey,
+    Stage,
     match_events,
     match_pages,
     stage_of,
@@ -493,15 +496,37 @@ def _help_exits(s: ir.Table, ends: ir.Table) -> ir.Table:
     return _rows(j.filter(hit), "help_exit", intent=True)
 
 
+def _flow_rows(s: ir.Table, flows: list[Stage]) -> ir.Table:
+    """The rows any flow reads (its starts, goals and pages), kept once: each flow then scans
+    these few instead of the whole stream three times."""
+    wanted: list[ir.BooleanValue] = []
+    for stage in flows:
+        wanted += [_flow_start(s, stage), match_events(s.event_name, stage.goal_events)]
+        wanted.append(s.is_page & _in_flow(s, stage))
+    return s.filter(functools.reduce(operator.or_, wanted)).cache()
+
+
+def _flow_start(s: ir.Table, stage: Stage) -> ir.BooleanValue:
+    return match_events(s.event_name, stage.start_events) | (
+        s.is_page & match_pages(s.page_path, stage.start_pages)
+    )
+
+
+def _in_flow(s: ir.Table, stage: Stage) -> ir.BooleanValue:
+    """A page of the flow: its drop-off pages (see Stage.drop_off_pages), else its stage's."""
+    if stage.drop_off_pages:
+        return match_pages(s.page_path, stage.drop_off_pages)
+    return s.stage == stage.name
+
+
 def _unfinished_flows(s: ir.Table, journey: Journey) -> list[ir.Table]:
-    out = []
-    for stage in journey.stages:
-        if not stage.is_flow:
-            continue
-        start = match_events(s.event_name, stage.start_events) | (
-            s.is_page & match_pages(s.page_path, stage.start_pages)
-        )
-        starts = s.filter(start)
+    out: list[ir.Table] = []
+    flows = [stage for stage in journey.stages if stage.is_flow]
+    if not flows:
+        return out
+    s = _flow_rows(s, flows)
+    for stage in flows:
+        starts = s.filter(_flow_start(s, stage))
         first = starts.group_by(_key=starts.session_key).aggregate(
             visitor_id=starts.visitor_id.min(),
             customer_id=starts.customer_id.min(),
@@ -511,13 +536,8 @@ def _unfinished_flows(s: ir.Table, journey: Journey) -> list[ir.Table]:
         )
         goals = s.filter(match_events(s.event_name, stage.goal_events))
         last_goal = goals.group_by(_gkey=goals.session_key).aggregate(_goal=goals.ts.max())
-        # the drop-off page: the last flow page viewed (see Stage.drop_off_pages)
-        in_flow = (
-            match_pages(s.page_path, stage.drop_off_pages)
-            if stage.drop_off_pages
-            else (s.stage == stage.name)
-        )
-        pages = s.filter(s.is_page & in_flow)
+        # the drop-off page: the last flow page viewed
+        pages = s.filter(s.is_page & _in_flow(s, stage))
         drop = pages.group_by(_pkey=pages.session_key).aggregate(
             _drop_page=pages.page_path.argmax(pages.page_seq), _drop_seq=pages.page_seq.max()
         )

@@ -21,7 +21,7 @@ for the rest. Methods, assumptions and measured accuracy: docs/silent.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 import ibis.expr.types as ir
@@ -234,6 +234,13 @@ def load_silent_inputs(
         human_contacts=n_human,
         stages={str(k): str(v) for k, v in stages.items()},
     )
+
+
+def _in_canonical_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` sorted by all its columns. Engines return rows in no set order, and float sums
+    over them would otherwise differ in the last bits from one query plan (or engine) to
+    another."""
+    return frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
 
 
 def _default_stage(page: str) -> str:
@@ -679,6 +686,12 @@ def estimate_silent(
     """
     cfg = config or SilentConfig()
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    inputs = replace(
+        inputs,
+        patterns=_in_canonical_order(inputs.patterns),
+        contacts_after=_in_canonical_order(inputs.contacts_after),
+        customers=_in_canonical_order(inputs.customers),
+    )
     pats = inputs.patterns
     known = set(inputs.contacts_after["intent"].dropna().astype(str))
     rows: list[dict[str, Any]] = []

@@ -9,6 +9,7 @@ docs/metrics.md.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
@@ -36,7 +37,7 @@ from kizuki.analytics.signals import (
     journey_events,
     signals_from_events,
 )
-from kizuki.analytics.silent import silent_customers
+from kizuki.analytics.silent import estimate_silent, load_silent_inputs
 from kizuki.journey import Journey, load_journey
 from kizuki.progress import ProgressCallback, no_progress
 from kizuki.store import Store
@@ -53,6 +54,8 @@ class Shared:
     journey: Journey
     has_events: bool
     tables: dict[str, ir.Table] = field(default_factory=dict)
+    #: The silent-customer table, estimated in a worker thread (see :func:`_start_silent`).
+    silent: Future[pd.DataFrame] | None = None
 
 
 def _write_overview(store: Store, shared: Shared) -> None:
@@ -112,6 +115,8 @@ def _write_friction(store: Store, journey: Journey, shared: Shared) -> list[str]
     t = store.table
     stream = _stream(store, shared)  # read by all four results
     store.write_table("result_signals", signals_from_events(stream, journey))
+    if not _empty(store, "contacts"):  # the silent step will run: start its estimator now
+        _start_silent(store, journey, shared)
     sig = t("result_signals")
     points = find_friction_points(sig, stream, t("contacts"), t("subscriptions"))
     store.write_table("result_friction_points", points)
@@ -125,23 +130,37 @@ def _write_friction(store: Store, journey: Journey, shared: Shared) -> list[str]
     ]
 
 
-def _write_silent(store: Store, journey: Journey, shared: Shared) -> list[str]:
+def _start_silent(store: Store, journey: Journey, shared: Shared) -> Future[pd.DataFrame]:
+    """Read the silent-customer inputs from the engine, then estimate in a worker thread.
+
+    The estimator is single-threaded numpy; the engine releases the GIL while it runs a
+    query, so the friction tables are computed meanwhile on the other cores (on two cores,
+    2.6 s less at 1e7 events). The estimate is pure and seeded: the same table either way.
+    """
     t = store.table
     # The estimator also asks what a visitor looked for: add the self-service activity signals.
     activity = signals_from_events(
         _stream(store, shared), journey, SignalConfig(signals=ACTIVITY_SIGNALS)
     )
-    signals = t("result_signals").union(activity)
-    table = silent_customers(
+    inputs = load_silent_inputs(
         events=_stream(store, shared),  # sessionised: the signals' own session keys
-        signals=signals,
+        signals=t("result_signals").union(activity),
         contacts=t("contacts"),
         customers=t("customers"),
         subscriptions=t("subscriptions"),
         surveys=t("surveys"),
         incidents=t("incidents"),
-        rng=np.random.default_rng(0),
     )
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kizuki-silent")
+    shared.silent = pool.submit(estimate_silent, inputs, rng=np.random.default_rng(0))
+    pool.shutdown(wait=False)  # the thread ends with its one task
+    return shared.silent
+
+
+def _write_silent(store: Store, journey: Journey, shared: Shared) -> list[str]:
+    future = shared.silent or _start_silent(store, journey, shared)
+    shared.silent = None
+    table = future.result()  # the estimator's own exception, if it raised one
     store.write_table("result_silent_customers", _silent_arrow(table))
     return ["result_silent_customers", *_write_fix_first(store, journey, shared)]
 

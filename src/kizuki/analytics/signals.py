@@ -284,13 +284,17 @@ def journey_events(
     # Everything a page path and an event name decide is computed once per distinct pair and
     # joined on: far cheaper than pattern matching every event.
     pairs = _page_attributes(_distinct_pairs(events, searches, journey), journey, content)
-    flags = pairs.select("_pp", "_pe", "is_page", "is_journey")
+    # the pair travels through the windows as a number, the customer id as a flag (it is the
+    # visitor id when there is one): every column a window carries is sorted with it
+    pairs = pairs.mutate(_pid=ibis.row_number().over(order_by=[pairs._pp, pairs._pe]))
+    flags = pairs.select("_pp", "_pe", "_pid", "is_page", "is_journey")
     stream = stream.left_join(
         flags, [stream.page_path.identical_to(flags._pp), stream.event_name.identical_to(flags._pe)]
-    ).drop("_pp", "_pe")
-    stream = stream.mutate(visitor_id=ibis.coalesce(stream.customer_id, stream.anonymous_id)).drop(
-        "anonymous_id"
-    )
+    ).drop("_pp", "_pe", "page_path", "event_name")
+    stream = stream.mutate(
+        visitor_id=ibis.coalesce(stream.customer_id, stream.anonymous_id),
+        _known=stream.customer_id.notnull(),
+    ).drop("anonymous_id", "customer_id")
     # page and journey-row ordinals come out of the sessions' own window pass: a second
     # window over the whole stream would sort it again
     stream = sessionize(
@@ -305,11 +309,19 @@ def journey_events(
     details = _row_details(events, searches, journey, content)
     stream = stream.left_join(details, stream.event_id == details._id).drop("_id")
     stream = stream.mutate(searched=stream.searched.fill_null(False))
-    labels = pairs.select("_pp", "_pe", "stage", "_help_kind", "is_goal", "_content_intent")
-    stream = stream.left_join(
-        labels,
-        [stream.page_path.identical_to(labels._pp), stream.event_name.identical_to(labels._pe)],
-    ).drop("_pp", "_pe")
+    labels = pairs.select(
+        "stage",
+        "_help_kind",
+        "is_goal",
+        "_content_intent",
+        _lpid="_pid",
+        page_path="_pp",
+        event_name="_pe",
+    )
+    stream = stream.left_join(labels, stream._pid == labels._lpid).drop("_pid", "_lpid")
+    stream = stream.mutate(
+        customer_id=ibis.cases((stream._known, stream.visitor_id), else_=ibis.null("string"))
+    )
     help_kind = ibis.cases((stream.searched, "search"), else_=stream._help_kind)
     return stream.select(
         "event_id",

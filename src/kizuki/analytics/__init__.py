@@ -26,10 +26,11 @@ from kizuki.analytics.friction import find_friction_points, friction_paths, fric
 from kizuki.analytics.overview import data_overview
 from kizuki.analytics.sessions import (
     DEFAULT_STAGES,
-    daily_from_sessions,
+    daily_from_session_days,
     narrow_events,
+    session_days,
     sessionize,
-    stage_daily_from_sessions,
+    stage_daily_from_session_days,
 )
 from kizuki.analytics.signals import (
     ACTIVITY_SIGNALS,
@@ -74,22 +75,28 @@ def _write_overview(store: Store, shared: Shared) -> None:
     )
 
 
-def _sessions(store: Store, shared: Shared) -> ir.Table:
-    """The events in sessions: the journey stream's own sessions when there are events (one
-    sessionisation serves every result), without searches that have no event of their own."""
-    if not shared.has_events:
-        return sessionize(narrow_events(store.table("events")))
-    stream = _stream(store, shared)
-    return stream.filter(~stream.search_only)
+def _session_days(store: Store, shared: Shared) -> ir.Table:
+    """The events summed per (day, stage, session), kept for the daily and the stage counts:
+    the journey stream's own sessions when there are events (one sessionisation serves every
+    result), without searches that have no event of their own."""
+    if "session_days" not in shared.tables:
+        if shared.has_events:
+            stream = _stream(store, shared)
+            sessions = stream.filter(~stream.search_only)
+        else:
+            sessions = sessionize(narrow_events(store.table("events")))
+        shared.tables["session_days"] = session_days(sessions, DEFAULT_STAGES).cache()
+    return shared.tables["session_days"]
 
 
 def _write_events_daily(store: Store, shared: Shared) -> None:
-    store.write_table("result_events_daily", daily_from_sessions(_sessions(store, shared)))
+    store.write_table("result_events_daily", daily_from_session_days(_session_days(store, shared)))
 
 
 def _write_stage_daily(store: Store, shared: Shared) -> None:
-    sessions = _sessions(store, shared)
-    store.write_table("result_stage_daily", stage_daily_from_sessions(sessions, DEFAULT_STAGES))
+    days = _session_days(store, shared)
+    store.write_table("result_stage_daily", stage_daily_from_session_days(days))
+    del shared.tables["session_days"]  # no other result reads it
 
 
 #: Result table -> the function that (re)writes it, in the order :func:`run_all` runs them.

@@ -27,10 +27,13 @@ __all__ = [
     "OTHER_STAGE",
     "assign_stage",
     "daily_counts",
+    "daily_from_session_days",
     "daily_from_sessions",
     "narrow_events",
+    "session_days",
     "sessionize",
     "stage_daily_counts",
+    "stage_daily_from_session_days",
     "stage_daily_from_sessions",
 ]
 
@@ -182,15 +185,42 @@ def stage_daily_from_sessions(
     sessions: ir.Table, stages: Mapping[str, Sequence[str]] = DEFAULT_STAGES
 ) -> ir.Table:
     """:func:`stage_daily_counts` of already sessionised events (``page_path`` needed)."""
+    return stage_daily_from_session_days(session_days(sessions, stages))
+
+
+def session_days(
+    sessions: ir.Table, stages: Mapping[str, Sequence[str]] = DEFAULT_STAGES
+) -> ir.Table:
+    """Sessionised events summed per (UTC day, stage, session): ``day, stage, session_key,
+    visitor_id, events``. The daily and the stage counts are both sums of it, so one pass over
+    the events serves both (:func:`daily_from_session_days`, :func:`stage_daily_from_session_days`).
+    """
     # the stage of each distinct path, joined on: far cheaper than matching every event
     paths = sessions.select(_path=sessions.page_path).distinct()
     paths = paths.mutate(_stage=assign_stage(paths._path, stages))
     joined = sessions.left_join(paths, sessions.page_path.identical_to(paths._path))
     staged = joined.mutate(day=joined.ts.date(), stage=joined._stage)
-    return staged.group_by(["day", "stage"]).aggregate(
-        sessions=staged.session_key.nunique(),
-        visitors=staged.visitor_id.nunique(),
-        events=staged.count(),
+    # a session key names one visitor: grouping by both adds no groups
+    return staged.group_by(["day", "stage", "session_key", "visitor_id"]).aggregate(
+        events=staged.count()
+    )
+
+
+def stage_daily_from_session_days(days: ir.Table) -> ir.Table:
+    """:func:`stage_daily_counts` from :func:`session_days`."""
+    return days.group_by(["day", "stage"]).aggregate(
+        sessions=days.count(),
+        visitors=days.visitor_id.nunique(),
+        events=days.events.sum().cast("int64"),
+    )
+
+
+def daily_from_session_days(days: ir.Table) -> ir.Table:
+    """:func:`daily_counts` from :func:`session_days` (a session counts once on each day)."""
+    return days.group_by("day").aggregate(
+        events=days.events.sum().cast("int64"),
+        sessions=days.session_key.nunique(),
+        visitors=days.visitor_id.nunique(),
     )
 
 
@@ -205,10 +235,5 @@ def daily_counts(events: ir.Table, gap_minutes: int = 30) -> ir.Table:
 
 
 def daily_from_sessions(sessions: ir.Table) -> ir.Table:
-    """:func:`daily_counts` of already sessionised events."""
-    dated = sessions.mutate(day=sessions.ts.date())
-    return dated.group_by("day").aggregate(
-        events=dated.count(),
-        sessions=dated.session_key.nunique(),
-        visitors=dated.visitor_id.nunique(),
-    )
+    """:func:`daily_counts` of already sessionised events (``page_path`` needed)."""
+    return daily_from_session_days(session_days(sessions))

@@ -107,6 +107,40 @@ def test_sessionize_uses_a_given_visitor_id_and_needs_no_other_id(events_store: 
     assert "customer_id" not in out[0] and "anonymous_id" not in out[0]
 
 
+@pytest.mark.parametrize("counted", [("odd",), ("odd", "late")], ids=["one", "two"])
+def test_running_counts_count_each_flag_apart(
+    events_store: Store, counted: tuple[str, ...]
+) -> None:
+    # the counts share running sums with the session number: none may leak into another
+    events = events_store.table("events")
+    flags = events.mutate(
+        odd=events.event_id.isin(["e1", "e3", "e4", "e9", "t1"]),
+        late=events.ts.hour() >= 11,
+    )
+    out = events_store.to_arrow(sessionize(flags, running_counts=counted)).to_pylist()
+    got = {r["event_id"]: (*[r[f"{c}_seq"] for c in counted], r["session_no"]) for r in out}
+    odd = {
+        "e1": 1,
+        "e2": 1,
+        "e3": 2,
+        "e4": 3,
+        "e7": 0,
+        "e9": 1,
+        "e10": 1,
+        "e11": 1,
+        "t1": 1,
+        "t2": 1,
+        "t3": 1,
+    }  # fmt: skip  (t1 sorts before t2 at the same instant)
+    late = {"e1": 0, "e2": 0, "e3": 1, "e4": 2, "e7": 0, "e9": 0, "e10": 0, "e11": 1,
+            "t2": 0, "t1": 0, "t3": 0}  # fmt: skip
+    session = {"e1": 1, "e2": 1, "e3": 2, "e4": 2, "e7": 1, "e9": 1, "e10": 1, "e11": 2,
+               "t2": 1, "t1": 1, "t3": 2}  # fmt: skip
+    for event_id in odd:
+        want = (*(odd[event_id], late[event_id])[: len(counted)], session[event_id])
+        assert got[event_id] == want, event_id
+
+
 def test_shorter_gap_makes_more_sessions(events_store: Store) -> None:
     out = events_store.to_arrow(sessionize(events_store.table("events"), gap_minutes=20))
     c1 = sorted(

@@ -653,7 +653,10 @@ def signals_from_events(
         parts.append(_long_dwells(stream, config))
     if not parts:
         parts.append(_rows(stream.filter(ibis.literal(False)), "none"))
-    every = _in_context(parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0], stream, ends)
+    rows = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    # kept, so that the engine knows how few they are and joins the stream onto them rather
+    # than them onto the stream (a hash table of every journey row)
+    every = _in_context(rows.cache(), stream, ends)
     keys = ["visitor_id", "customer_id", "session_key", "stage", "signal", "page_path", "intent"]
     out = every.group_by(keys).aggregate(
         ts=every.ts.min(),

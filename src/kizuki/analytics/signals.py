@@ -515,7 +515,22 @@ def _flow_rows(s: ir.Table, flows: list[Stage]) -> ir.Table:
     for stage in flows:
         wanted += [_flow_start(s, stage), match_events(s.event_name, stage.goal_events)]
         wanted.append(s.is_page & _in_flow(s, stage))
-    return s.filter(functools.reduce(operator.or_, wanted)).cache()
+    rows = s.filter(functools.reduce(operator.or_, wanted))
+    return rows.select(*_FLOW_COLUMNS).cache()
+
+
+#: The columns :func:`_unfinished_flows` reads.
+_FLOW_COLUMNS = (
+    "visitor_id",
+    "customer_id",
+    "session_key",
+    "ts",
+    "event_name",
+    "page_path",
+    "stage",
+    "is_page",
+    "page_seq",
+)
 
 
 def _flow_start(s: ir.Table, stage: Stage) -> ir.BooleanValue:

@@ -426,6 +426,20 @@ def materialized(table: ir.Table) -> ir.Table:
 # -- the signals ------------------------------------------------------------------------------
 
 
+#: The stream columns :func:`_rows` reads (but ``intent``).
+_ROW_COLUMNS = (
+    "visitor_id",
+    "customer_id",
+    "session_key",
+    "ts",
+    "stage",
+    "page_path",
+    "journey_seq",
+    "page_seq",
+    "detail",
+)
+
+
 def _rows(t: ir.Table, signal: str, *, intent: bool = False) -> ir.Table:
     """The uniform signal columns of stream rows ``t``."""
     return t.select(
@@ -455,6 +469,7 @@ def _rage_clicks(s: ir.Table, journey: Journey) -> ir.Table:
 
 def _loops(s: ir.Table, config: SignalConfig) -> ir.Table:
     pages = s.filter(s.is_page & s.help_kind.isnull() & s.page_path.notnull())
+    pages = pages.select(*_ROW_COLUMNS)  # what the loop rows need, no more
     # only pages viewed often enough in a session can loop: sort those, not every view
     often = (
         pages.group_by(_ok=pages.session_key, _op=pages.page_path)
@@ -462,9 +477,8 @@ def _loops(s: ir.Table, config: SignalConfig) -> ir.Table:
         .filter(lambda t: t._n >= config.loop_min_views)
     )
     pages = pages.semi_join(often, [pages.session_key == often._ok, pages.page_path == often._op])
-    w = ibis.window(
-        group_by=[pages.session_key, pages.page_path], order_by=[pages.ts, pages.event_id]
-    )
+    # a visitor's page views are numbered in (ts, event_id) order: the number orders them
+    w = ibis.window(group_by=[pages.session_key, pages.page_path], order_by=pages.page_seq)
     earlier = pages.ts.lag(config.loop_min_views - 1).over(w)
     within = pages.ts <= earlier + ibis.interval(seconds=config.loop_window_seconds)
     if config.loop_consecutive:

@@ -103,8 +103,15 @@ def session_units(
     is_help = ibis.literal(False)
     for prefix in help_prefixes:
         is_help = is_help | s.page_path.startswith(prefix)
-    pages = s.filter(s.event_name.isin(list(page_events)) & s.page_path.notnull() & ~is_help)
-    exits = pages.group_by(_key=pages.session_key).aggregate(_exit=pages.page_path.argmax(pages.ts))
+    on_page = s.event_name.isin(list(page_events)) & s.page_path.notnull() & ~is_help
+    # one pass over the sessions: what a unit needs, and its last non-help page
+    sess = s.group_by(_key=s.session_key).aggregate(
+        customer_id=s.customer_id.max(),
+        started_at=s.ts.min(),
+        _exit=s.page_path.argmax(s.ts, where=on_page),
+        _paged=on_page.any(),
+    )
+    sess = sess.filter(sess._paged)
     # a session with an error belongs to the page of its first error (the first page in text
     # order among errors at the same instant), wherever it went afterwards
     err = signals.filter(signals.signal.isin(list(ERROR_SIGNALS)) & signals.page_path.notnull())
@@ -112,18 +119,13 @@ def session_units(
     first_ts = err.group_by("_ek").aggregate(_first=err._ets.min())
     firsts = err.join(first_ts, (err._ek == first_ts._ek) & (err._ets == first_ts._first))
     first_err = firsts.group_by("_ek").aggregate(_err_page=firsts._epage.min())
-    exits = exits.left_join(first_err, exits._key == first_err._ek).select(
-        _key=exits._key, page_path=ibis.coalesce(first_err._err_page, exits._exit)
-    )
-    sess = s.group_by(_skey=s.session_key).aggregate(
-        customer_id=s.customer_id.max(), started_at=s.ts.min()
-    )
-    units = sess.join(exits, sess._skey == exits._key).select(
-        session_key=sess._skey,
+    units = sess.left_join(first_err, sess._key == first_err._ek).select(
+        session_key=sess._key,
         customer_id=sess.customer_id,
         started_at=sess.started_at,
-        page_path=exits.page_path,
+        page_path=ibis.coalesce(first_err._err_page, sess._exit),
     )
+    units = units.view()  # a table of its own: the joins below do not extend this one
     for page, start, end in incidents:
         lo = ibis.literal(start) - ibis.interval(minutes=incident_margin_minutes)
         during = units.page_path.startswith(page) & (units.started_at >= lo)

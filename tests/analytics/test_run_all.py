@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import kizuki
 from kizuki.analytics import run_all
 from kizuki.analytics.contact_reasons import CONTACT_REASON_TABLES
 from kizuki.analytics.friction import FRICTION_COLUMNS
-from kizuki.analytics.silent import SILENT_COLUMNS
+from kizuki.analytics.signals import (
+    ACTIVITY_SIGNALS,
+    SignalConfig,
+    journey_events,
+    signals_from_events,
+)
+from kizuki.analytics.silent import SILENT_COLUMNS, silent_customers
 from kizuki.core import Kizuki
 from kizuki.errors import NotFoundError
 from kizuki.journey import load_journey
@@ -62,6 +70,40 @@ def test_run_all_writes_the_friction_and_silent_tables(small_store: Kizuki) -> N
     assert tuple(silent.columns) == SILENT_COLUMNS
     assert silent["stage"].iloc[-1] == "total"
     assert (silent["silent"] >= 0).all()
+
+
+def test_the_estimate_made_beside_the_friction_steps_is_the_direct_one(small_store: Kizuki) -> None:
+    # run_all estimates in a worker thread while the engine computes the friction tables; the
+    # table must be the one the plain, one-thread call gives
+    journey = load_journey(name="demo")
+    run_all(small_store.store, journey=journey, contact_reasons=False)
+    t = small_store.store.table
+    stream = journey_events(t("events"), t("searches"), journey, content=t("content")).cache()
+    activity = signals_from_events(stream, journey, SignalConfig(signals=ACTIVITY_SIGNALS))
+    direct = silent_customers(
+        events=stream,
+        signals=t("result_signals").union(activity),
+        contacts=t("contacts"),
+        customers=t("customers"),
+        subscriptions=t("subscriptions"),
+        surveys=t("surveys"),
+        incidents=t("incidents"),
+        rng=np.random.default_rng(0),
+    )
+    written = small_store.silent_customers()
+    assert len(written) > 1
+    pd.testing.assert_frame_equal(written, direct, check_dtype=False, check_exact=True)
+
+
+def test_an_error_in_the_estimator_thread_reaches_the_caller(
+    small_store: Kizuki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*args: object, **kwargs: object) -> pd.DataFrame:
+        raise RuntimeError("estimator failed")
+
+    monkeypatch.setattr("kizuki.analytics.estimate_silent", fail)
+    with pytest.raises(RuntimeError, match="estimator failed"):
+        run_all(small_store.store, journey=load_journey(name="demo"), contact_reasons=False)
 
 
 def test_contact_reasons_can_be_left_out(small_store: Kizuki) -> None:

@@ -101,7 +101,7 @@ def test_sessionize_uses_a_given_visitor_id_and_needs_no_other_id(events_store: 
     )
     out = events_store.to_arrow(sessionize(given)).to_pylist()
     got = {r["event_id"]: r["session_key"] for r in out}
-    # e5, e6 and e8 are one visitor now: e8 (a day later) starts its second session
+    # e5, e6 and e8 are one visitor now: e8, nine hours after e6, starts its second session
     assert (got["e5"], got["e6"], got["e8"]) == ("anon:1", "anon:1", "anon:2")
     assert (got["e1"], got["e3"], got["t3"]) == ("c1:1", "c1:2", "c3:2")
     assert "customer_id" not in out[0] and "anonymous_id" not in out[0]

@@ -426,7 +426,7 @@ def materialized(table: ir.Table) -> ir.Table:
 # -- the signals ------------------------------------------------------------------------------
 
 
-#: The stream columns :func:`_rows` reads (but ``intent``).
+#: The stream columns :func:`_rows` reads, but ``intent`` (which only some signals keep).
 _ROW_COLUMNS = (
     "visitor_id",
     "customer_id",

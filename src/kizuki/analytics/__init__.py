@@ -122,7 +122,7 @@ def _write_friction(store: Store, journey: Journey, shared: Shared) -> list[str]
     t = store.table
     stream = _stream(store, shared)  # read by all four results
     store.write_table("result_signals", signals_from_events(stream, journey))
-    if not _empty(store, "contacts"):  # the silent step will run: start its estimator now
+    if not _missing(store, "silent"):  # the silent step will run: start its estimator now
         _start_silent(store, journey, shared)
     sig = t("result_signals")
     points = find_friction_points(sig, stream, t("contacts"), t("subscriptions"))
@@ -257,6 +257,11 @@ JOURNEY_RESULT_TABLES: dict[str, Callable[[Store, Journey, Shared], list[str]]] 
 STEP_NEEDS: dict[str, tuple[str, ...]] = {"friction": ("events",), "silent": ("contacts",)}
 
 
+def _missing(store: Store, step: str) -> list[str]:
+    """The tables of ``STEP_NEEDS[step]`` without rows (the step is skipped unless empty)."""
+    return [name for name in STEP_NEEDS[step] if _empty(store, name)]
+
+
 def _empty(store: Store, name: str) -> bool:
     return int(store.table(name).count().execute()) == 0
 
@@ -319,7 +324,7 @@ def run_all(
         progress(STEP, done, total)
     if shared.has_events:
         for step, write_step in JOURNEY_RESULT_TABLES.items():
-            missing = [name for name in STEP_NEEDS[step] if _empty(store, name)]
+            missing = _missing(store, step)
             if missing:
                 progress(f"{STEP}: skipped {step} (no {', '.join(missing)})", 0, 0)
             else:

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 import ibis
 import pyarrow as pa
 
+from kizuki.duckdb_sql import Backend as DuckDBBackend
 from kizuki.errors import NotFoundError, StoreError
 from kizuki.schema import SCHEMA_VERSION, SYSTEM_TABLES, TABLES, ibis_schema
 
@@ -176,12 +177,12 @@ def open_store(url: str = DEFAULT_URL, *, migrate: bool = True) -> Store:
     if scheme == "duckdb":
         path = rest.partition("?")[0]
         if path in ("", ":memory:"):
-            con = ibis.duckdb.connect()
+            con = DuckDBBackend().connect()
         else:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             # DuckDB 1.5's storage format: its string compression (DICT_FSST) writes faster
             # and smaller; such files need DuckDB >= 1.5 (pinned), older files still open.
-            con = ibis.duckdb.connect(path, storage_compatibility_version="v1.5.0")
+            con = DuckDBBackend().connect(path, storage_compatibility_version="v1.5.0")
         store = Store(url, con, "duckdb")
     elif scheme == "spark":
         master_part, _, query = rest.partition("?")

@@ -32,10 +32,15 @@ def _times(t: ibis.Table) -> ibis.Table:
         day=t.ts.date(),
         week=t.ts.date().truncate("W"),
         seconds=t.ts.epoch_seconds().cast("float64").floor().cast("int64"),
+        later=t.ts + ibis.interval(minutes=30),
+        earlier=t.ts - ibis.interval(seconds=5),
+        ms_later=t.ts + ibis.interval(milliseconds=250),
+        hours_earlier=t.ts - ibis.interval(hours=2),
+        days_later=t.ts + ibis.interval(days=14),  # calendar arithmetic: ICU, as before
     ).order_by("n")
 
 
-def test_zoned_epoch_seconds_and_dates_equal_ibis_own() -> None:
+def test_zoned_epochs_dates_and_shifts_equal_ibis_own() -> None:
     ours = Backend().connect().execute(_times(_zoned()))
     theirs = ibis.duckdb.connect().execute(_times(_zoned()))  # Ibis's compiler, UTC session
     pd.testing.assert_frame_equal(ours, theirs)
@@ -48,6 +53,8 @@ def test_zoned_times_compile_without_a_time_zone_conversion() -> None:
     assert "EPOCH_US" in sql
     assert "AS TIMESTAMP)" not in sql.split("FROM")[0]  # no CAST(ts AS TIMESTAMP) in the select
     assert 'CAST("t0"."ts" AS DATE)' not in sql
+    assert sql.count("MAKE_TIMESTAMPTZ") == 4  # the fixed shifts; the days keep their INTERVAL
+    assert sql.count("INTERVAL") == 1
 
 
 def test_dates_are_utc_days_whatever_the_session_time_zone() -> None:
@@ -60,7 +67,7 @@ def test_dates_are_utc_days_whatever_the_session_time_zone() -> None:
 
 def test_naive_timestamps_compile_as_ibis_does() -> None:
     t = ibis.table({"ts": "timestamp"}, name="t")
-    expr = t.select(day=t.ts.date(), seconds=t.ts.epoch_seconds())
+    expr = t.select(day=t.ts.date(), s=t.ts.epoch_seconds(), later=t.ts + ibis.interval(minutes=1))
     assert str(Backend().connect().compile(expr)) == str(ibis.duckdb.connect().compile(expr))
 
 

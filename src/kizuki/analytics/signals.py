@@ -522,17 +522,6 @@ def _help_exits(s: ir.Table, ends: ir.Table) -> ir.Table:
     return _rows(j.filter(hit), "help_exit", intent=True)
 
 
-def _flow_rows(s: ir.Table, flows: list[Stage]) -> ir.Table:
-    """The rows any flow reads (its starts, goals and pages), kept once: each flow then scans
-    these few instead of the whole stream three times."""
-    wanted: list[ir.BooleanValue] = []
-    for stage in flows:
-        wanted += [_flow_start(s, stage), match_events(s.event_name, stage.goal_events)]
-        wanted.append(s.is_page & _in_flow(s, stage))
-    rows = s.filter(functools.reduce(operator.or_, wanted))
-    return rows.select(*_FLOW_COLUMNS).cache()
-
-
 #: The columns :func:`_unfinished_flows` reads.
 _FLOW_COLUMNS = (
     "visitor_id",
@@ -545,6 +534,17 @@ _FLOW_COLUMNS = (
     "is_page",
     "page_seq",
 )
+
+
+def _flow_rows(s: ir.Table, flows: list[Stage]) -> ir.Table:
+    """The rows any flow reads (its starts, goals and pages), kept once: each flow then scans
+    these few instead of the whole stream three times."""
+    wanted: list[ir.BooleanValue] = []
+    for stage in flows:
+        wanted += [_flow_start(s, stage), match_events(s.event_name, stage.goal_events)]
+        wanted.append(s.is_page & _in_flow(s, stage))
+    rows = s.filter(functools.reduce(operator.or_, wanted))
+    return rows.select(*_FLOW_COLUMNS).cache()
 
 
 def _flow_start(s: ir.Table, stage: Stage) -> ir.BooleanValue:

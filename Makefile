@@ -11,7 +11,7 @@ DEMO_ARGS ?=
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,spark,ml,ja,embed]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark,ml,ja,embed,bench]'
 	touch $(STAMP)
 
 # Spark needs a Java runtime; install one where the machine has none (Debian/Ubuntu).

@@ -1,14 +1,16 @@
 """How close the silent count can get at a given size: its spread where its model holds exactly.
 
-The accuracy goal of issue 3 asks for every planted problem's silent count within ±10% of the
-truth in every seed. Whether that is possible at a given number of customers is a question
-about the data, not only the estimator: the hit units that show no signal are never seen, and
-the model that counts them is identified only by how the three indicators (error, loop, help)
-co-occur. This script measures the spread that remains when the model is exactly right.
+The accuracy goal (docs/silent.md, "Against the goals") asks for every planted problem's silent
+count within ±10% of the truth in every seed. Whether that is possible at a given number of
+customers is a question about the data, not only the estimator: the hit units that show no
+signal are never seen, and the model that counts them is identified only by how the three
+indicators (error, loop, help) co-occur. This script measures the spread that remains when the
+model is exactly right.
 
 For each planted problem's page in a store cached by ``bench/accuracy_silent.py --cache DIR``
 it fits the page's model as Kizuki does (two classes, then help seekers apart), draws
-``--draws`` pages of the same number of units *from that fitted model*, counts their hit units
+``--draws`` pages of the same number of units *from that fitted model*
+(:func:`kizuki.analytics.silent.help_seekers.simulate_page`), counts their hit units
 again with the product's estimator (posterior mean over the profile likelihood), and reports
 the spread of the relative error. Maximum likelihood is asymptotically efficient, so an
 estimator that reads the same indicators cannot have a much smaller spread (Cramér–Rao): this
@@ -36,45 +38,25 @@ from typing import Any
 import numpy as np
 
 from accuracy_silent import CONFIGS, load_inputs
-from kizuki.analytics.estimate import fit_two_class, hit_units_posterior
-from kizuki.analytics.seekers import SeekerFit, fit_with_seekers, profile_hit_units_seekers
-from kizuki.analytics.silent import _codes
+from kizuki.analytics.silent.help_seekers import (
+    fit_with_seekers,
+    hit_units_with_seekers,
+    simulate_page,
+)
+from kizuki.analytics.silent.latent_class import fit_two_class
+from kizuki.analytics.silent.page_fit import indicator_patterns
 
 
 def page_patterns(patterns: Any, page: str) -> tuple[np.ndarray, np.ndarray]:
-    """The page's distinct indicator patterns and their unit counts (as ``_fit_page`` builds)."""
-    grp = patterns[patterns["page_path"] == page]
-    codes = np.stack([_codes(grp[c])[0] for c in ("error_kind", "loop", "help_kind")], axis=1)
-    return collapse(codes, grp["units"].to_numpy(float))
-
-
-def collapse(codes: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of ``codes`` with their summed ``weights``."""
-    uniq, inverse = np.unique(codes, axis=0, return_inverse=True)
-    return uniq, np.bincount(inverse.ravel(), weights=weights, minlength=len(uniq))
+    """The page's distinct indicator patterns and their unit counts, as the estimator fits them."""
+    pats = indicator_patterns(patterns[patterns["page_path"] == page])
+    return pats.patterns, pats.counts
 
 
 def count_hits(patterns: np.ndarray, counts: np.ndarray, rng: np.random.Generator) -> float:
     """The product's count of hit units on a detected page."""
-    three = fit_with_seekers(fit_two_class(patterns, counts), patterns, counts)
-    grid, loglik = profile_hit_units_seekers(three, patterns, counts)
-    return hit_units_posterior(grid, loglik, rng, n_draws=10)[0]
-
-
-def draw_page(
-    fit: SeekerFit, n_units: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """A page of ``n_units`` drawn from the fitted model: patterns, counts, true hit units."""
-    shares = np.asarray(fit.shares, float) / float(np.sum(fit.shares))
-    cls = rng.choice(len(shares), size=n_units, p=shares)
-    codes = np.zeros((n_units, len(fit.probs)), dtype=np.int64)
-    for j, probs in enumerate(fit.probs):
-        for c in range(len(shares)):
-            rows = np.flatnonzero(cls == c)
-            p = np.asarray(probs[c], float)
-            codes[rows, j] = rng.choice(p.size, size=rows.size, p=p / p.sum())
-    uniq, counts = collapse(codes, np.ones(n_units))
-    return uniq, counts, int((cls == 0).sum())
+    fit = fit_two_class(patterns, counts)
+    return hit_units_with_seekers(fit, patterns, counts, rng, n_draws=10)[0]
 
 
 def spread(store_dir: Path, draws: int, rng: np.random.Generator) -> list[dict[str, Any]]:
@@ -88,7 +70,7 @@ def spread(store_dir: Path, draws: int, rng: np.random.Generator) -> list[dict[s
         n_units = round(float(counts.sum()))
         errors = []
         for _ in range(draws):
-            pats, cnts, hits = draw_page(fit, n_units, rng)
+            pats, cnts, hits = simulate_page(fit, n_units, rng)
             errors.append(count_hits(pats, cnts, rng) / max(hits, 1) - 1.0)
         err = np.asarray(errors) * 100.0
         a_over_s = t["n_affected"] / max(t["n_silent_in_window"], 1)

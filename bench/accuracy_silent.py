@@ -1,13 +1,13 @@
-"""Accuracy of the silent-customer estimate against the simulator's ground truth (issue 3, #1).
+"""Accuracy of the silent-customer estimate against the simulator's ground truth.
 
 For each config and seed: simulate the company, ingest it with ``kizuki.ingest.ingest_files``
 into a fresh DuckDB store (one thread), compute the signals exactly as ``kizuki analyze`` does
-(``kizuki.analytics._write_friction`` / ``_write_silent``: :func:`journey_events` with the demo
-journey map, :func:`signals_from_events`, plus the self-service activity signals), run the
-product's silent-customer estimate, rank the pages as ``kizuki export friction`` does, and
-compare every planted problem with ``ground_truth/problems.json``.
+(:func:`journey_events` with the demo journey map, :func:`signals_from_events`, plus the
+self-service activity signals), run the product's silent-customer estimate, rank the pages as
+``kizuki export friction`` does, and compare every planted problem with
+``ground_truth/problems.json``. The goals it measures: docs/silent.md, "Against the goals".
 
-The truth is the issue's definition: S = affected − those who opened a ticket about the
+The truth is S as docs/silent.md defines it: affected − those who opened a ticket about the
 problem's intent within 14 days of the hit (``silent_in_window``; the simulator also plants
 late contacts, 15–45 days after, which the older any-time ``silent`` list counts as contacts).
 
@@ -40,19 +40,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kizuki.analytics.export import friction_export_table
-from kizuki.analytics.signals import (
-    ACTIVITY_SIGNALS,
-    SignalConfig,
-    journey_events,
-    signals_from_events,
-)
+from kizuki.analytics.journey_stream import journey_events
+from kizuki.analytics.signals import ACTIVITY_SIGNALS, SignalConfig, signals_from_events
 from kizuki.analytics.silent import (
     SilentConfig,
     SilentInputs,
     estimate_silent,
     load_silent_inputs,
 )
+from kizuki.exports import friction_export_table
 from kizuki.ingest import ingest_files
 from kizuki.journey import Journey, load_journey
 from kizuki.simulate import load_config, simulate_company
@@ -107,8 +103,8 @@ def build_store(config: Path | None, seed: int, customers: int | None, out: Path
 
 
 def write_signals(store: Any, journey: Journey) -> None:
-    """The steps of ``kizuki analyze`` (``_write_friction`` / ``_write_silent``) that the
-    estimate reads: the struggle and activity signals of the stored journey stream."""
+    """The steps of ``kizuki analyze`` that the estimate reads: the struggle and activity
+    signals of the stored journey stream."""
     stream = store.table("work_journey_events")
     store.write_table("result_signals", signals_from_events(stream, journey))
     activity = signals_from_events(stream, journey, SignalConfig(signals=ACTIVITY_SIGNALS))

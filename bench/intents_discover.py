@@ -37,9 +37,9 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from kizuki.models import topics as topics_module
 from kizuki.models.emerging import emerging_topics
 from kizuki.models.topics import IntentDiscoverer, propose_new_topics
+from kizuki.models.topics import embedding as topic_embedding
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 if not DATASETS.exists():
@@ -89,14 +89,14 @@ def cached_minilm(texts: Sequence[str]) -> np.ndarray:
 def use_cache(texts: Sequence[str]) -> None:
     """Let the discoverer read MiniLM vectors of ``texts`` from the cache (bench only)."""
     table = dict(zip(texts, cached_minilm(texts), strict=True))
-    original: Callable[[Sequence[str]], np.ndarray] = topics_module._minilm_vectors
+    original: Callable[[Sequence[str]], np.ndarray] = topic_embedding._minilm_vectors
 
     def lookup(docs: Sequence[str]) -> np.ndarray:
         if all(d in table for d in docs):
             return np.vstack([table[d] for d in docs])
         return original(docs)
 
-    topics_module._minilm_vectors = lookup  # type: ignore[assignment]
+    topic_embedding._minilm_vectors = lookup  # type: ignore[assignment]
 
 
 # -- runs ----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ apart, as "load"), then computes with ordinary pandas (sort, ``groupby``/``shift
 - the nine struggle signals (``result_signals``);
 - the friction-point table (``result_friction_points``);
 - the silent-customer inputs: the per-session units, their signal patterns and the contacts
-  that follow them (what ``kizuki.analytics.silent_units`` builds), plus the per-customer
+  that follow them (what ``kizuki.analytics.silent.units`` builds), plus the per-customer
   churn, resolution and survey flags.
 
 The statistical step on those small aggregated inputs (latent class model, bootstrap) is
@@ -46,7 +46,7 @@ from kizuki.analytics.friction import FRICTION_COLUMNS, POINT_KEYS, FrictionConf
 from kizuki.analytics.sessions import DEFAULT_STAGES
 from kizuki.analytics.signals import ACTIVITY_SIGNALS, SignalConfig
 from kizuki.analytics.silent import SilentConfig, SilentInputs, estimate_silent
-from kizuki.analytics.silent_units import ERROR_SIGNALS, HELP_SIGNALS, LOOP_SIGNALS
+from kizuki.analytics.silent.units import ERROR_SIGNALS, HELP_SIGNALS, LOOP_SIGNALS
 from kizuki.journey import HELP_STAGE, OTHER_STAGE, Journey, load_journey
 
 __all__ = [

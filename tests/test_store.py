@@ -8,10 +8,17 @@ import pyarrow as pa
 import pytest
 
 from kizuki.errors import NotFoundError, StoreError
-from kizuki.schema import SCHEMA_VERSION, SYSTEM_TABLES, TABLES, ibis_schema
+from kizuki.schema import (
+    RUNS_TABLE,
+    SCHEMA_VERSION,
+    SYSTEM_TABLES,
+    TABLES,
+    ibis_schema,
+    result_ibis_schema,
+)
 from kizuki.store import Store, open_store
 
-ALL_TABLES = {*TABLES, *SYSTEM_TABLES}
+ALL_TABLES = {*TABLES, *SYSTEM_TABLES, RUNS_TABLE}
 
 
 def test_memory_store_has_every_table_at_the_current_version() -> None:
@@ -22,8 +29,20 @@ def test_memory_store_has_every_table_at_the_current_version() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(ALL_TABLES))
-def test_tables_have_the_schema_of_schema_py(store: Store, name: str) -> None:
-    assert store.table(name).schema() == ibis_schema(name)
+def test_tables_have_their_declared_schema(store: Store, name: str) -> None:
+    declared = result_ibis_schema(name) if name == RUNS_TABLE else ibis_schema(name)
+    assert store.table(name).schema() == declared
+
+
+def test_a_store_of_schema_version_1_gains_the_runs_table(tmp_path: Path) -> None:
+    url = f"duckdb://{tmp_path}/old.duckdb"
+    store = open_store(url)
+    store.con.drop_table(RUNS_TABLE)
+    store.con.raw_sql("DELETE FROM schema_version WHERE version > 1")
+    store.close()
+    again = open_store(url)
+    assert again.schema_version() == SCHEMA_VERSION and RUNS_TABLE in again.list_tables()
+    again.close()
 
 
 def test_file_store_keeps_its_data_between_opens(tmp_path: Path) -> None:

@@ -1,131 +1,416 @@
-"""The core object: ``kizuki.open(url)`` returns a :class:`Kizuki`; the CLI, API and report are
-its clients."""
+"""The core object: ``kizuki.open(url)`` returns a :class:`Kizuki`, the whole public surface.
+
+The CLI, the report (and the API and dashboard) are its clients: they parse input, call a
+method, and format what it returns. Queries and analyses live behind these methods.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
 
-from kizuki.errors import NotFoundError
+import pandas as pd
+import pyarrow as pa
+from pydantic import ValidationError
+
+from kizuki.errors import ConfigError, NotFoundError
 from kizuki.progress import ProgressCallback, no_progress
-from kizuki.store import DEFAULT_URL, Store, open_store
+from kizuki.schema import RESULT_TABLES, RUNS_TABLE
+from kizuki.settings import AnalyzeSettings, Settings, load_settings
+from kizuki.store import Store, open_store
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from kizuki.ingest import IngestResult
     from kizuki.journey import Journey
+    from kizuki.models.intents import IntentClassifier
 
-__all__ = ["Kizuki", "open"]
+__all__ = ["Kizuki", "RunRecord", "open"]
+
+TextSource = Literal["contacts", "searches"]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One ``kizuki analyze`` run, as ``result_runs`` recorded it."""
+
+    run_id: str
+    kizuki_version: str
+    status: str
+    started_at: Any
+    finished_at: Any
+    #: The configuration the run used; None when this Kizuki cannot read it (another version).
+    settings: AnalyzeSettings | None
+    config: dict[str, Any]
+    journey: dict[str, Any]
+    inputs: dict[str, int]
+    steps: list[dict[str, Any]]
+    tables_written: list[str]
+    error: str | None
+
+
+def _missing(value: Any) -> bool:
+    return not isinstance(value, str | list | dict) and bool(pd.isna(value))
+
+
+def _run_record(row: dict[str, Any]) -> RunRecord:
+    config = json.loads(row["config"] or "{}")
+    try:
+        settings: AnalyzeSettings | None = AnalyzeSettings.model_validate(config)
+    except ValidationError:
+        settings = None
+    return RunRecord(
+        run_id=row["run_id"],
+        kizuki_version=row["kizuki_version"],
+        status=row["status"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        settings=settings,
+        config=config,
+        journey=json.loads(row["journey"] or "{}"),
+        inputs=json.loads(row["inputs"] or "{}"),
+        steps=json.loads(row["steps"] or "[]"),
+        tables_written=json.loads(row["tables_written"] or "[]"),
+        error=row["error"],
+    )
 
 
 class Kizuki:
-    """A store plus every analysis Kizuki knows, as methods returning DataFrames."""
+    """A store, the settings it is used with, and every analysis Kizuki knows, as methods.
 
-    def __init__(self, store: Store) -> None:
+    Results come back as pandas DataFrames (``result_table`` gives Arrow); each result method
+    raises :class:`~kizuki.errors.NotFoundError` before ``analyze`` has written its table.
+    """
+
+    def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self.store = store
+        self.settings = settings or Settings()
 
     def __repr__(self) -> str:
         return f"Kizuki({self.store.url!r})"
+
+    def __enter__(self) -> Kizuki:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        """The store's URL."""
+        return self.store.url
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- data -------------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        """The store's schema version (:data:`kizuki.schema.SCHEMA_VERSION` once opened)."""
+        return self.store.schema_version()
 
     def ingest(
         self,
         source: str,
         files: Sequence[str | Path],
         *,
+        table: str | None = None,
+        mapping: Path | None = None,
+        encoding: str | None = None,
         progress: ProgressCallback = no_progress,
-        **options: Any,
     ) -> list[IngestResult]:
-        """Ingest ``files`` of format ``source`` (see :func:`kizuki.ingest.ingest_files`)."""
+        """Ingest ``files`` of format ``source`` (see :func:`kizuki.ingest.ingest_files`), in
+        transactions of ``settings.batch_rows`` rows."""
         from kizuki.ingest import ingest_files
 
-        return ingest_files(self.store, source, files, progress=progress, **options)
+        return ingest_files(
+            self.store,
+            source,
+            files,
+            table=table,
+            mapping=mapping,
+            encoding=encoding,
+            batch_rows=self.settings.batch_rows,
+            progress=progress,
+        )
 
     def overview(self) -> dict[str, Any]:
-        """Row counts, date ranges and the quarantine summary of the store."""
+        """Row counts, date ranges, the quarantine summary and the ingest log of the store."""
         from kizuki.analytics.overview import data_overview
 
         return data_overview(self.store)
 
+    # -- the journey map ----------------------------------------------------------------------
+    def journey(self, spec: str | Path | None = None) -> Journey:
+        """The journey map ``spec`` (a shipped name or a YAML file; default: the settings')."""
+        from kizuki.journey import find_journey
+
+        return find_journey(spec if spec is not None else self.settings.analyze.journey)
+
+    def unmatched_pages(self, journey: Journey | str | Path | None = None) -> pd.DataFrame:
+        """Pages and events of the store that no stage of the journey map matches
+        (:func:`kizuki.journey.unmatched_pages`)."""
+        from kizuki.journey import Journey, unmatched_pages
+
+        mapped = journey if isinstance(journey, Journey) else self.journey(journey)
+        return unmatched_pages(self.store.table("events"), mapped)
+
+    # -- analysis ---------------------------------------------------------------------------
     def analyze(
         self,
         *,
-        journey: Journey | None = None,
+        journey: Journey | str | Path | None = None,
         intent_model: str | Path | None = None,
-        contact_reasons: bool = True,
+        contact_reasons: bool | None = None,
+        settings: AnalyzeSettings | None = None,
         progress: ProgressCallback = no_progress,
     ) -> list[str]:
         """Compute every analysis and write its result table; return the tables written.
 
-        ``journey`` is the journey map (:func:`kizuki.journey.load_journey`; the shipped
-        default when None); ``intent_model`` a model file from ``kizuki intents train``
-        (default: one trained on the store's labelled contacts); ``contact_reasons=False``
-        skips classifying contacts and searches (their tables keep an earlier run's rows).
+        Runs with ``settings`` (default: this object's ``settings.analyze``), where
+        ``journey`` (a map, a shipped name or a YAML file), ``intent_model`` (a file from
+        ``kizuki intents train``) and ``contact_reasons`` override theirs. The run is
+        recorded in ``result_runs`` (:meth:`runs`).
         """
-        from kizuki.analytics import run_all
+        from kizuki.analytics.pipeline import run_pipeline
+        from kizuki.journey import Journey
 
-        model = Path(intent_model) if intent_model is not None else None
-        return run_all(
-            self.store,
-            journey=journey,
-            intent_model=model,
-            contact_reasons=contact_reasons,
-            progress=progress,
-        )
+        cfg = settings or self.settings.analyze
+        update: dict[str, Any] = {}
+        if isinstance(journey, str | Path):
+            update["journey"] = str(journey)
+        if intent_model is not None:
+            update["intent_model"] = Path(intent_model)
+        if contact_reasons is not None:
+            update["contact_reasons"] = contact_reasons
+        cfg = cfg.model_copy(update=update)
+        mapped = journey if isinstance(journey, Journey) else self.journey(cfg.journey)
+        return run_pipeline(self.store, cfg, mapped, progress=progress)
 
-    def _result(self, name: str) -> pd.DataFrame:
-        if name not in self.store.list_tables():
+    def runs(self) -> pd.DataFrame:
+        """Every recorded ``kizuki analyze`` run, newest first (``result_runs``)."""
+        frame = self.result(RUNS_TABLE)
+        return frame.sort_values("started_at", ascending=False).reset_index(drop=True)
+
+    def last_run(self) -> RunRecord | None:
+        """The newest completed run, or None when the store has none recorded."""
+        runs = self.runs()
+        done = runs[runs["status"] == "completed"]
+        if done.empty:
+            return None
+        row = {str(k): v for k, v in done.iloc[0].to_dict().items()}
+        return _run_record({k: None if _missing(v) else v for k, v in row.items()})
+
+    # -- results ----------------------------------------------------------------------------
+    def has_result(self, name: str) -> bool:
+        """Whether the store holds result table ``name``."""
+        return name in self.store.list_tables()
+
+    def result_table(self, name: str) -> pa.Table:
+        """Result table ``name`` as Arrow (one of :data:`kizuki.schema.RESULT_TABLES`)."""
+        if name not in RESULT_TABLES:
             raise NotFoundError(
-                f"result table {name!r} is not in store {self.store.url}; "
-                f"run `kizuki analyze --store {self.store.url}` first"
+                f"{name!r} is not a result table; result tables: {', '.join(RESULT_TABLES)}"
             )
-        frame: pd.DataFrame = self.store.to_arrow(self.store.table(name)).to_pandas()
+        if not self.has_result(name):
+            raise NotFoundError(
+                f"result table {name!r} is not in store {self.url}; "
+                f"run `kizuki analyze --store {self.url}` first"
+            )
+        return self.store.to_arrow(self.store.table(name))
+
+    def result(self, name: str) -> pd.DataFrame:
+        """Result table ``name`` as a DataFrame; its columns are declared in
+        :data:`kizuki.schema.RESULT_TABLES` (docs/data-model.md)."""
+        frame: pd.DataFrame = self.result_table(name).to_pandas()
         return frame
 
+    def overview_table(self) -> pd.DataFrame:
+        """Rows and time span of every canonical table at the last run (``result_overview``)."""
+        return self.result("result_overview")
+
+    def events_daily(self) -> pd.DataFrame:
+        """Events, sessions and visitors per day (``result_events_daily``)."""
+        return self.result("result_events_daily")
+
+    def stage_daily(self) -> pd.DataFrame:
+        """Sessions, visitors and events per journey stage per day (``result_stage_daily``)."""
+        return self.result("result_stage_daily")
+
+    def signals(self) -> pd.DataFrame:
+        """One row per session and struggle signal (``result_signals``)."""
+        return self.result("result_signals")
+
     def friction_points(self) -> pd.DataFrame:
-        """Friction points (stage, signal, page, intent) with reach, outcomes and lift.
+        """Friction points with reach, rates and outcomes (``result_friction_points``)."""
+        return self.result("result_friction_points")
 
-        Reads ``result_friction_points``; columns: :data:`kizuki.analytics.friction.
-        FRICTION_COLUMNS`. Raises :class:`~kizuki.errors.NotFoundError` before ``analyze``.
-        """
-        return self._result("result_friction_points")
+    def friction_weekly(self) -> pd.DataFrame:
+        """Sessions and customers per friction point per week (``result_friction_weekly``)."""
+        return self.result("result_friction_weekly")
 
-    def contact_intents(self) -> pd.DataFrame:
-        """Every contact's intent, its confidence and where it came from (label, model,
-        out_of_scope). Reads ``result_contact_intents``."""
-        return self._result("result_contact_intents")
-
-    def new_topics(self) -> pd.DataFrame:
-        """Proposed new topics among contacts that fit no known intent (``result_new_topics``)."""
-        return self._result("result_new_topics")
+    def friction_paths(self) -> pd.DataFrame:
+        """Top page paths before and after each friction point (``result_friction_paths``)."""
+        return self.result("result_friction_paths")
 
     def silent_customers(self) -> pd.DataFrame:
-        """Silent customers and money at risk per friction page, and a ``total`` row.
+        """Silent customers and money at risk per page, and a ``total`` row
+        (``result_silent_customers``; docs/silent.md)."""
+        return self.result("result_silent_customers")
 
-        Reads ``result_silent_customers``; columns: :data:`kizuki.analytics.silent.
-        SILENT_COLUMNS`. Raises :class:`~kizuki.errors.NotFoundError` before ``analyze``.
-        """
-        return self._result("result_silent_customers")
+    def fix_first(self) -> pd.DataFrame:
+        """Detected problems by money at risk, with a suggested action (``result_fix_first``)."""
+        return self.result("result_fix_first")
 
+    def friction_examples(self) -> pd.DataFrame:
+        """Example sessions of the top problems, event by event (``result_friction_examples``)."""
+        return self.result("result_friction_examples")
+
+    def intent_model_info(self) -> pd.DataFrame:
+        """How the run's intent model was made and its quality (``result_intent_model``)."""
+        return self.result("result_intent_model")
+
+    def contact_intents(self) -> pd.DataFrame:
+        """Every contact's intent, confidence and source (``result_contact_intents``)."""
+        return self.result("result_contact_intents")
+
+    def query_intents(self) -> pd.DataFrame:
+        """Every distinct help-search query with its intent (``result_query_intents``)."""
+        return self.result("result_query_intents")
+
+    def search_intents(self) -> pd.DataFrame:
+        """Every search with its query's intent (``result_search_intents``)."""
+        return self.result("result_search_intents")
+
+    def intent_weekly(self) -> pd.DataFrame:
+        """Contacts and searches per intent per week (``result_intent_weekly``)."""
+        return self.result("result_intent_weekly")
+
+    def new_topics(self) -> pd.DataFrame:
+        """Proposed new topics among contacts that fit no intent (``result_new_topics``)."""
+        return self.result("result_new_topics")
+
+    def emerging_intents(self) -> pd.DataFrame:
+        """Intents and new topics per week against their baseline (``result_emerging_intents``)."""
+        return self.result("result_emerging_intents")
+
+    # -- summaries of results, computed in the engine -------------------------------------------
+    def friction_grid(self) -> pd.DataFrame:
+        """Customers with each signal at each journey stage: ``stage, signal, customers``."""
+        sig = self._result_expr("result_signals")
+        grid = sig.group_by(["stage", "signal"]).aggregate(customers=sig.customer_id.nunique())
+        return self._frame(grid)
+
+    def signal_weekly(self) -> pd.DataFrame:
+        """Sessions per signal per week: ``week_start, signal, sessions``."""
+        weekly = self._result_expr("result_friction_weekly")
+        by_week = weekly.group_by(["week_start", "signal"]).aggregate(
+            sessions=weekly.sessions.sum()
+        )
+        return self._frame(by_week)
+
+    def contact_intent_counts(self) -> pd.DataFrame:
+        """Contacts per intent and source of the intent: ``intent, source, contacts``."""
+        c = self._result_expr("result_contact_intents")
+        return self._frame(c.group_by(["intent", "source"]).aggregate(contacts=c.count()))
+
+    def _result_expr(self, name: str) -> Any:
+        if not self.has_result(name):
+            self.result_table(name)  # raises the NotFoundError that says what to do
+        return self.store.table(name)
+
+    def _frame(self, expr: Any) -> pd.DataFrame:
+        frame: pd.DataFrame = self.store.to_arrow(expr).to_pandas()
+        return frame
+
+    # -- exports ----------------------------------------------------------------------------
     def friction_export(self) -> pd.DataFrame:
         """The ranked friction-point table of ``kizuki export friction``."""
-        from kizuki.analytics.export import friction_export_table
+        from kizuki.exports import friction_export_table
 
         return friction_export_table(self.silent_customers())
 
-    def report(self, out: str | Path, *, lang: str = "ja") -> Path:
-        """Write the self-contained HTML report to ``out``."""
+    def export_friction(self, out: str | Path, fmt: str = "csv") -> tuple[Path, int]:
+        """Write :meth:`friction_export` to ``out`` as ``csv`` or ``json``; return the path
+        and the number of friction points written."""
+        from kizuki.exports import write_export
+
+        table = self.friction_export()
+        return write_export(table, out, fmt), len(table)
+
+    # -- texts and intent models ------------------------------------------------------------
+    def texts(self, source: TextSource = "contacts") -> list[str]:
+        """The store's non-empty texts of ``source``: contacts (subject and text, redacted at
+        ingest) or help-search queries, e.g. to discover topics in."""
+        from kizuki.analytics.contact_reasons import contact_texts
+
+        if source == "contacts":
+            return [t for t in contact_texts(self.store.table("contacts"))["body"].tolist() if t]
+        if source == "searches":
+            queries = self._frame(self.store.table("searches").select("query"))
+            return [t for t in queries["query"].fillna("").tolist() if t]
+        raise ConfigError(f"unknown text source {source!r}; use 'contacts' or 'searches'")
+
+    def labelled_texts(self) -> pd.DataFrame:
+        """The store's labelled contacts an intent model can learn from: ``text, intent``
+        (intents with at least ``analyze.intents.min_per_intent`` examples)."""
+        from kizuki.analytics.contact_reasons import contact_texts, labelled_examples
+
+        contacts = contact_texts(self.store.table("contacts"))
+        examples = labelled_examples(contacts, self.settings.analyze.intents)
+        return pd.DataFrame(
+            {"text": examples["body"].tolist(), "intent": examples["label"].tolist()}
+        )
+
+    def train_intent_model(
+        self,
+        data: pd.DataFrame | None = None,
+        *,
+        oos_label: str = "out_of_scope",
+        encoder: bool = False,
+    ) -> IntentClassifier:
+        """An intent model fitted on ``data`` (``text, intent``; default: the store's labelled
+        contacts). ``encoder=True`` also fine-tunes the packaged sentence encoder (needs
+        ``kizuki[embed]``). Raises ConfigError with fewer than two intents."""
+        from kizuki.models.intents import IntentClassifier
+
+        frame = self.labelled_texts() if data is None else data
+        if frame["intent"].nunique() < 2:
+            raise ConfigError(
+                f"need labelled texts of at least two intents; found "
+                f"{frame['intent'].nunique()} in {len(frame):,} texts"
+            )
+        second = None
+        if encoder:
+            from kizuki.models.encoder import FineTunedEncoderClassifier, packaged_model_path
+
+            packaged_model_path()  # a clear error when the embed extra is missing
+            second = FineTunedEncoderClassifier()
+        classifier = IntentClassifier(
+            oos_label=oos_label, encoder=second, n_jobs=-1, random_state=self.settings.analyze.seed
+        )
+        return classifier.fit(frame["text"], frame["intent"])
+
+    # -- report -----------------------------------------------------------------------------
+    def report(self, out: str | Path, *, lang: str | None = None) -> Path:
+        """Write the self-contained HTML report to ``out`` (language: ``settings.lang``)."""
         from kizuki.report import render_report
 
-        return render_report(self, Path(out), lang=lang)
-
-    def close(self) -> None:
-        self.store.close()
+        return render_report(self, Path(out), lang=lang or self.settings.lang)
 
 
-def open(url: str = DEFAULT_URL) -> Kizuki:
+def open(url: str | None = None, *, settings: Settings | None = None) -> Kizuki:
     """Open the store at ``url`` and return the core object.
+
+    ``settings`` default to :func:`kizuki.settings.load_settings` (defaults, ``kizuki.toml``,
+    ``KIZUKI_*``); ``url`` defaults to ``settings.store``.
 
     Examples
     --------
@@ -134,4 +419,5 @@ def open(url: str = DEFAULT_URL) -> Kizuki:
     >>> kz.overview()["tables"]["events"]["rows"]
     0
     """
-    return Kizuki(open_store(url))
+    settings = settings or load_settings()
+    return Kizuki(open_store(url or settings.store), settings)

@@ -27,6 +27,7 @@ from kizuki.progress import ProgressCallback, no_progress
 
 if TYPE_CHECKING:
     from kizuki.ingest import IngestResult
+    from kizuki.settings import Settings
 
 __all__ = ["CONFIG_FILE", "STORE_FILE", "DemoResult", "run_demo"]
 
@@ -98,7 +99,8 @@ def run_demo(
     customers: int | None = None,
     days: int | None = None,
     seed: int | None = None,
-    lang: str = "ja",
+    lang: str | None = None,
+    settings: Settings | None = None,
     progress: ProgressCallback = no_progress,
 ) -> DemoResult:
     """Simulate, ingest, analyze and report into ``directory``; safe to run again.
@@ -110,7 +112,10 @@ def run_demo(
     config, customers, days, seed
         The simulator config file (None: the built-in company) and its overrides.
     lang
-        Report language, ``"ja"`` or ``"en"``.
+        Report language, ``"ja"`` or ``"en"`` (default: ``settings.lang``).
+    settings
+        The settings the store is opened and analysed with (default:
+        :func:`kizuki.settings.load_settings`); the journey map is always the demo's.
     progress
         Called as ``progress("demo", steps_done, 4)`` and by each step for its own work.
 
@@ -120,9 +125,11 @@ def run_demo(
     >>> print(result.summary())  # doctest: +SKIP
     """
     import kizuki
-    from kizuki.journey import load_journey
+    from kizuki.settings import load_settings
     from kizuki.simulate import load_config, simulate_company
 
+    settings = settings or load_settings()
+    lang = lang or settings.lang
     check_language(lang)
     cfg = load_config(config, customers=customers, days=days, seed=seed)
     directory = Path(directory).resolve()
@@ -146,7 +153,7 @@ def run_demo(
     progress(STEP, 1, len(_STEPS))
 
     store_url = f"duckdb://{store_path}"  # an absolute path: duckdb:///abs/path/kizuki.duckdb
-    kz = kizuki.open(store_url)
+    kz = kizuki.open(store_url, settings=settings)
     try:
         started = time.perf_counter()
         ingested: list[IngestResult] = []
@@ -158,7 +165,7 @@ def run_demo(
         progress(STEP, 2, len(_STEPS))
 
         started = time.perf_counter()
-        written = kz.analyze(journey=load_journey(name="demo"), progress=progress)
+        written = kz.analyze(journey="demo", progress=progress)
         seconds["analyze"] = time.perf_counter() - started
         progress(STEP, 3, len(_STEPS))
 

@@ -30,13 +30,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kizuki.errors import ConfigError, NotFoundError
-from kizuki.store import Store
 
 __all__ = [
     "HELP_STAGE",
     "JOURNEY_NAMES",
     "OTHER_STAGE",
     "Journey",
+    "find_journey",
     "journey_path",
     "load_journey",
     "match_events",
@@ -258,6 +258,17 @@ def load_journey(path: str | Path | None = None, *, name: str = "default") -> Jo
     return _validate(raw, str(source))
 
 
+def find_journey(spec: str | Path) -> Journey:
+    """A shipped journey map by name (``default``, ``demo``), else the YAML file ``spec``.
+
+    >>> find_journey("demo").stage_names[:2]
+    ['visit', 'signup']
+    """
+    if isinstance(spec, str) and spec in JOURNEY_NAMES:
+        return load_journey(name=spec)
+    return load_journey(spec)
+
+
 # -- matching, as Ibis expressions ------------------------------------------------------------
 
 
@@ -346,13 +357,13 @@ def stage_of(journey: Journey, path: ir.StringValue, event_name: ir.StringValue)
     )
 
 
-def unmatched_pages(events: Store | ir.Table, journey: Journey) -> pd.DataFrame:
+def unmatched_pages(events: ir.Table, journey: Journey) -> pd.DataFrame:
     """Pages and events of the store that the journey map does not place, with counts.
 
     Parameters
     ----------
     events
-        A :class:`~kizuki.store.Store` (its ``events`` table is used) or an Ibis events table.
+        The canonical ``events`` table.
     journey
         The journey map to check.
 
@@ -365,10 +376,11 @@ def unmatched_pages(events: Store | ir.Table, journey: Journey) -> pd.DataFrame:
     Examples
     --------
     >>> from kizuki.store import open_store
-    >>> unmatched_pages(open_store("duckdb://"), load_journey()).columns.tolist()
+    >>> events = open_store("duckdb://").table("events")
+    >>> unmatched_pages(events, load_journey()).columns.tolist()
     ['kind', 'name', 'events', 'visitors']
     """
-    table = events.table("events") if isinstance(events, Store) else events
+    table = events
     path, name = table.page_path, table.event_name
     placed = (
         journey_path(journey, path).notnull()

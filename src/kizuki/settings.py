@@ -1,35 +1,131 @@
-"""Settings: defaults, then ``kizuki.toml``, then ``KIZUKI_*`` environment variables, then flags."""
+"""Settings: defaults, then ``kizuki.toml``, then ``KIZUKI_*`` environment variables, then flags.
+
+One validated :class:`Settings` object holds everything a run can be told: the store, the
+report language, the ingest batch size, and every analysis parameter (``[analyze]`` and its
+tables ``[analyze.silent]``, ``[analyze.friction]`` …, each the config model of its analysis).
+It is made by :func:`load_settings` and passed in explicitly; nothing creates one at import.
+
+::
+
+    # kizuki.toml
+    store = "duckdb://data/kizuki.duckdb"
+    lang = "en"
+
+    [analyze]
+    journey = "my-journey.yaml"
+
+    [analyze.silent]
+    window_days = 7
+
+The same setting as an environment variable: ``KIZUKI_ANALYZE__SILENT__WINDOW_DAYS=7`` (nested
+keys joined by ``__``); as a flag: ``kizuki analyze --set analyze.silent.window_days=7``.
+Every field's description is its documentation (docs/configuration.md is generated from them).
+"""
 
 from __future__ import annotations
 
+import os
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-__all__ = ["Settings"]
+from kizuki.analytics.contact_reasons import IntentConfig
+from kizuki.analytics.fix_first import FixFirstConfig
+from kizuki.analytics.friction import FrictionConfig
+from kizuki.analytics.signals import SignalConfig
+from kizuki.analytics.silent import SilentConfig
+from kizuki.errors import ConfigError
+
+__all__ = [
+    "CONFIG_ENV",
+    "CONFIG_FILE",
+    "AnalyzeSettings",
+    "Settings",
+    "leaf_settings",
+    "load_settings",
+    "parse_assignments",
+]
+
+#: The settings file read from the working directory when none is named.
+CONFIG_FILE = "kizuki.toml"
+#: The environment variable that names another settings file.
+CONFIG_ENV = "KIZUKI_CONFIG"
+ENV_PREFIX = "KIZUKI_"
+NESTED = "__"
+
+
+class AnalyzeSettings(BaseModel):
+    """What ``kizuki analyze`` runs with; recorded whole in ``result_runs`` for every run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    journey: str = Field(
+        "default",
+        description="Journey map: a shipped map (default, demo) or a YAML file.",
+    )
+    seed: int = Field(
+        0,
+        description="Seed of every random draw of a run (bootstrap, model folds, clustering).",
+    )
+    contact_reasons: bool = Field(
+        True,
+        description="Classify contacts and help searches by intent and look for new and "
+        "rising topics (false keeps an earlier run's tables).",
+    )
+    intent_model: Path | None = Field(
+        None,
+        description="Intent model file from `kizuki intents train` (default: one trained on "
+        "the store's labelled contacts).",
+    )
+    signals: SignalConfig = Field(
+        default_factory=SignalConfig,
+        description="Sessions and struggle-signal thresholds (docs/journey.md).",
+    )
+    friction: FrictionConfig = Field(
+        default_factory=FrictionConfig,
+        description="Windows and sizes of the friction-point figures (docs/journey.md).",
+    )
+    silent: SilentConfig = Field(
+        default_factory=SilentConfig,
+        description="The silent-customer estimate (docs/silent.md).",
+    )
+    fix_first: FixFirstConfig = Field(
+        default_factory=FixFirstConfig,
+        description="The suggested-action rule of 'what to fix first' (docs/silent.md).",
+    )
+    intents: IntentConfig = Field(
+        default_factory=IntentConfig,
+        description="The contact-reason step (docs/intents.md).",
+    )
 
 
 class Settings(BaseSettings):
-    """Kizuki's settings. Every field's description is its documentation (see docs/cli.md)."""
+    """Kizuki's settings (see the module docstring for where they come from)."""
 
-    model_config = SettingsConfigDict(env_prefix="KIZUKI_", toml_file="kizuki.toml", extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter=NESTED, extra="forbid", frozen=True
+    )
 
     store: str = Field(
         "duckdb://kizuki.duckdb",
         description="Store URL: duckdb://path/kizuki.duckdb, duckdb:// (memory), spark://local[2].",
     )
-    lang: Literal["ja", "en"] = Field("ja", description="Language of reports and messages.")
+    lang: Literal["ja", "en"] = Field("ja", description="Language of the report: ja or en.")
     batch_rows: int = Field(
-        250_000, ge=1_000, description="Rows per ingest batch (bounds memory; one transaction)."
+        250_000,
+        ge=1_000,
+        description="Rows per ingest transaction (bounds memory; an interrupted ingest resumes "
+        "after the last one).",
     )
     demo_dir: Path = Field(Path("demo"), description="Where `kizuki demo` writes its files.")
+    analyze: AnalyzeSettings = Field(
+        default_factory=AnalyzeSettings, description="What `kizuki analyze` runs with."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -40,4 +136,120 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """The settings file chosen by :func:`load_settings` (set for the duration of one call)."""
+
+    path: Path | None = None
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ returns the whole document
+
+    def __call__(self) -> dict[str, Any]:
+        if self.path is None:
+            return {}
+        try:
+            with self.path.open("rb") as handle:
+                return tomllib.load(handle)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{self.path}: not valid TOML: {exc}") from None
+
+
+def _config_path(config_file: str | Path | None) -> Path | None:
+    """The settings file to read: the named one (which must exist), else ``$KIZUKI_CONFIG``,
+    else ``kizuki.toml`` in the working directory if there is one."""
+    named = config_file or os.environ.get(CONFIG_ENV)
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError(f"settings file {str(path)!r} does not exist")
+        return path
+    default = Path(CONFIG_FILE)
+    return default if default.is_file() else None
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def load_settings(
+    config_file: str | Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """The settings from the defaults, the settings file, ``KIZUKI_*`` and ``overrides``.
+
+    Parameters
+    ----------
+    config_file
+        A TOML settings file (default: ``$KIZUKI_CONFIG``, else ``./kizuki.toml`` if present).
+    overrides
+        Nested values that win over everything else, e.g. from CLI flags:
+        ``{"analyze": {"silent": {"window_days": 7}}}`` (see :func:`parse_assignments`).
+
+    Raises
+    ------
+    ConfigError
+        The file is missing or not TOML, or a value is invalid (the message names the key).
+
+    Examples
+    --------
+    >>> settings = load_settings(overrides={"analyze": {"silent": {"window_days": 7}}})
+    >>> settings.analyze.silent.window_days
+    7
+    """
+    path = _config_path(config_file)
+    _TomlSource.path = path
+    try:
+        return Settings(**dict(overrides or {}))
+    except ValidationError as exc:
+        source = f"{path}, " if path else ""
+        problems = "; ".join(
+            f"{_where(err['loc'])}: {err['msg']} (got {err.get('input')!r})" for err in exc.errors()
+        )
+        raise ConfigError(
+            f"invalid settings (from {source}KIZUKI_* variables or flags): {problems}"
+        ) from None
+    finally:
+        _TomlSource.path = None
+
+
+def parse_assignments(assignments: Iterable[str]) -> dict[str, Any]:
+    """``["analyze.silent.window_days=7"]`` as nested overrides for :func:`load_settings`.
+
+    Values are read as TOML values where they parse (``7``, ``0.5``, ``true``, ``["a"]``),
+    else as text. Unknown keys are refused when the settings are validated.
+
+    >>> parse_assignments(["analyze.silent.window_days=7", "lang=en"])
+    {'analyze': {'silent': {'window_days': 7}}, 'lang': 'en'}
+    """
+    out: dict[str, Any] = {}
+    for item in assignments:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. analyze.seed=1")
+        try:
+            value: Any = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw.strip()
+        node = out
+        *parents, leaf = key.strip().split(".")
+        for part in parents:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"--set {item!r}: {part} is a value, not a table")
+            node = child
+        node[leaf] = value
+    return out
+
+
+def leaf_settings(
+    model: type[BaseModel] = Settings, prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], FieldInfo]]:
+    """Every setting that holds a value (not a table), as (key path, field), in order."""
+    for name, info in model.model_fields.items():
+        kind = info.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            yield from leaf_settings(kind, (*prefix, name))
+        else:
+            yield (*prefix, name), info

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,9 +22,16 @@ from urllib.parse import parse_qs
 import ibis
 import pyarrow as pa
 
-from kizuki.duckdb_sql import Backend as DuckDBBackend
+from kizuki.duckdb_backend import Backend as DuckDBBackend
 from kizuki.errors import NotFoundError, StoreError
-from kizuki.schema import SCHEMA_VERSION, SYSTEM_TABLES, TABLES, ibis_schema
+from kizuki.schema import (
+    RUNS_TABLE,
+    SCHEMA_VERSION,
+    SYSTEM_TABLES,
+    TABLES,
+    ibis_schema,
+    result_ibis_schema,
+)
 
 __all__ = ["DEFAULT_URL", "Store", "open_store"]
 
@@ -67,18 +75,61 @@ class Store:
         """Execute an expression and return an Arrow table (small results only)."""
         return expr.to_pyarrow()  # type: ignore[no-any-return,attr-defined]
 
-    def write_table(self, name: str, data: pa.Table | Any, *, overwrite: bool = True) -> None:
-        """Create or replace a (result) table from Arrow/pandas data or an Ibis expression."""
-        if self.backend == "pyspark" and not isinstance(data, ibis.Expr):
+    def write_table(
+        self,
+        name: str,
+        data: pa.Table | Any,
+        *,
+        overwrite: bool = True,
+        schema: ibis.Schema | None = None,
+    ) -> None:
+        """Create or replace a (result) table from Arrow/pandas data or an Ibis expression.
+
+        ``schema``: the column types the stored table must have (an expression's declared
+        result types); a backend that computes another type for a column stores it cast.
+        """
+        if self.backend == "pyspark":
+            self._write_spark(name, data, overwrite=overwrite, schema=schema)
+            return
+        self.con.create_table(name, data, overwrite=overwrite)
+
+    def _write_spark(
+        self, name: str, data: pa.Table | Any, *, overwrite: bool, schema: ibis.Schema | None
+    ) -> None:
+        session = self.con._session  # type: ignore[attr-defined]
+        mode = "overwrite" if overwrite else "error"
+        if isinstance(data, ibis.Expr):
+            if schema is None:
+                self.con.create_table(name, data, overwrite=overwrite)
+                return
+            # Spark's date_trunc returns a timestamp where Ibis expects a date, so Ibis's own
+            # create_table would store such a column with another type than declared
+            from ibis.backends.pyspark.datatypes import PySparkType
+            from pyspark.sql import functions as F
+
+            self.con._run_pre_execute_hooks(data)  # type: ignore[attr-defined]
+            frame = session.sql(self.con.compile(data))
+            for field in frame.schema.fields:
+                want = PySparkType.from_ibis(schema[field.name])
+                if field.dataType != want:
+                    frame = frame.withColumn(field.name, F.col(field.name).cast(want))
+        else:
             # ibis 12 hands in-memory data to Spark through pandas, which under pandas 3 turns
             # null strings into 'NaN' and nullable integers into nulls; Spark 4 reads Arrow.
             if not isinstance(data, pa.Table):
                 data = pa.Table.from_pandas(data, preserve_index=False)
-            mode = "overwrite" if overwrite else "error"
+            frame = session.createDataFrame(data)
+        frame.write.saveAsTable(name, format="parquet", mode=mode)
+
+    def append_table(self, name: str, data: pa.Table) -> None:
+        """Append Arrow rows to table ``name``, creating it if it does not exist."""
+        if name not in self.list_tables():
+            self.write_table(name, data, overwrite=False)
+        elif self.backend == "pyspark":
             frame = self.con._session.createDataFrame(data)  # type: ignore[attr-defined]
-            frame.write.saveAsTable(name, format="parquet", mode=mode)
-            return
-        self.con.create_table(name, data, overwrite=overwrite)
+            frame.write.saveAsTable(name, format="parquet", mode="append")
+        else:
+            self.con.insert(name, data)
 
     @property
     def duckdb(self) -> Any:
@@ -132,9 +183,49 @@ def _create_missing_tables(store: Store) -> None:
             store.con.create_table(name, schema=ibis_schema(name))
 
 
+def _create_runs_table(store: Store) -> None:
+    if RUNS_TABLE not in store.list_tables():
+        store.con.create_table(RUNS_TABLE, schema=result_ibis_schema(RUNS_TABLE))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical tables, quarantine and ingest_log", _create_missing_tables),
+    Migration(2, "result_runs: a record of every analyze run", _create_runs_table),
 )
+
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def _process(pid: str) -> str:
+    """The command line of process ``pid`` where the system tells it (Linux), else ''."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return raw.replace(b"\0", b" ").decode(errors="replace").strip()
+
+
+def _connect_duckdb(path: str) -> ibis.BaseBackend:
+    """Open a DuckDB file; a file another process holds becomes a StoreError that says who."""
+    import duckdb
+
+    try:
+        # DuckDB 1.5's storage format: its string compression (DICT_FSST) writes faster
+        # and smaller; such files need DuckDB >= 1.5 (pinned), older files still open.
+        return DuckDBBackend().connect(path, storage_compatibility_version="v1.5.0")
+    except duckdb.IOException as exc:
+        held = _LOCK_HOLDER.search(str(exc))
+        if "lock" not in str(exc).lower():
+            raise StoreError(f"cannot open store file {path}: {exc}") from exc
+        who = "another process"
+        if held:
+            command = _process(held["pid"]) or held["program"]
+            who = f"process {held['pid']} ({command})"
+        raise StoreError(
+            f"store {path} is in use by {who}; wait for it to finish (or stop it), "
+            "then run the command again"
+        ) from exc
 
 
 def _spark_session(master: str, warehouse: str) -> Any:
@@ -180,9 +271,7 @@ def open_store(url: str = DEFAULT_URL, *, migrate: bool = True) -> Store:
             con = DuckDBBackend().connect()
         else:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            # DuckDB 1.5's storage format: its string compression (DICT_FSST) writes faster
-            # and smaller; such files need DuckDB >= 1.5 (pinned), older files still open.
-            con = DuckDBBackend().connect(path, storage_compatibility_version="v1.5.0")
+            con = _connect_duckdb(path)
         store = Store(url, con, "duckdb")
     elif scheme == "spark":
         master_part, _, query = rest.partition("?")

@@ -7,103 +7,30 @@ import datetime as dt
 import json
 from typing import Any
 
-import pandas as pd
 import pytest
 
 pytest.importorskip("sklearn")
 pytest.importorskip("sudachipy")
 
-from kizuki.analytics.contact_reasons import (
-    CONTACT_REASON_TABLES,
-    IntentConfig,
-    write_contact_reasons,
-)
+from contact_scenario import NEW_TOPIC, PHRASES, START, contacts, searches
+
+from kizuki.analytics.contact_reasons import IntentConfig
+from kizuki.analytics.pipeline import STEPS, run_pipeline
+from kizuki.journey import load_journey
+from kizuki.settings import AnalyzeSettings
 from kizuki.store import Store
 
-START = dt.datetime(2026, 9, 7, 9, 0, tzinfo=dt.UTC)  # a Monday
-
-PHRASES = {
-    "login_trouble": [
-        "ログインできません",
-        "パスワードを入れてもログイン画面に戻されます",
-        "I cannot log in to my account",
-        "Login fails with an error every time",
-        "昨日からログインできなくなりました",
-        "The login page keeps sending me back",
-    ],
-    "invoice_pdf": [
-        "請求書のPDFのレイアウトが崩れます",
-        "請求書を印刷すると表が切れます",
-        "The invoice PDF layout is broken",
-        "Printing an invoice cuts off the table",
-        "請求書PDFの文字がはみ出します",
-        "My invoice PDF looks wrong when printed",
-    ],
-    "plan_change": [
-        "プランを変更したいです",
-        "上位プランへの変更方法を教えてください",
-        "How do I change my plan?",
-        "I want to upgrade to the business plan",
-        "プラン変更の料金は日割りですか",
-        "Can I downgrade my plan next month?",
-    ],
-}
-NEW_TOPIC = [
-    "電子帳簿保存法の改正に対応していますか",
-    "電子帳簿保存法の検索要件を満たす設定はありますか",
-    "電子帳簿保存法で紙の保存は不要になりますか",
-    "電子帳簿保存法に対応したタイムスタンプはありますか",
-]
-
-
-def _contacts() -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    n = 0
-    for week in range(8):
-        for intent, phrases in PHRASES.items():
-            for i, phrase in enumerate(phrases):
-                n += 1
-                labelled = (n % 4) != 0  # every fourth contact is unlabelled
-                rows.append(
-                    {
-                        "contact_id": f"c{n:04d}",
-                        "customer_id": f"C{n % 50:03d}",
-                        "channel": "chatbot" if i % 3 == 0 else "email",
-                        "opened_at": START + dt.timedelta(weeks=week, hours=i),
-                        "subject": "",
-                        "text": phrase,
-                        "intent": intent if labelled else None,
-                    }
-                )
-    # the new topic: none in the first six weeks, then a burst, never labelled
-    for week, count in ((6, 6), (7, 14)):
-        for i in range(count):
-            n += 1
-            rows.append(
-                {
-                    "contact_id": f"c{n:04d}",
-                    "customer_id": f"C{n % 50:03d}",
-                    "channel": "email",
-                    "opened_at": START + dt.timedelta(weeks=week, hours=i),
-                    "subject": "",
-                    "text": NEW_TOPIC[i % len(NEW_TOPIC)],
-                    "intent": None,
-                }
-            )
-    return rows
+#: Grouping settings for the scenario's small new topic (20 contacts).
+SETTINGS = AnalyzeSettings(intents=IntentConfig(min_new_topic_texts=10, min_new_topic_size=4))
 
 
 @pytest.fixture
 def analyzed(store: Store, build_table: Any) -> Store:
-    store.write_table("contacts", build_table("contacts", _contacts()))
-    searches = [
-        {"search_id": f"s{i}", "ts": START + dt.timedelta(days=i % 50), "query": q}
-        for i, q in enumerate(["ログイン できない", "請求書 PDF 崩れ", "ログイン できない"] * 10)
-    ]
-    store.write_table("searches", build_table("searches", searches))
-    config = IntentConfig(min_new_topic_texts=10, min_new_topic_size=4)
-    written = write_contact_reasons(store, config=config)
-    assert written == list(CONTACT_REASON_TABLES)
+    store.write_table("contacts", build_table("contacts", contacts()))
+    store.write_table("searches", build_table("searches", searches()))
+    written = run_pipeline(store, SETTINGS, load_journey())
+    reasons = [t for s in STEPS if s.name in ("intents", "intent_trends") for t in s.writes]
+    assert set(reasons) <= set(written)
     return store
 
 
@@ -173,26 +100,3 @@ def test_the_burst_is_flagged_as_emerging(analyzed: Store) -> None:
     flagged = emerging[emerging["flagged"]]
     assert flagged["topic"].str.startswith("new_").any()
     assert not flagged["topic"].isin(list(PHRASES)).any()  # flat weekly volumes
-
-
-@pytest.mark.spark
-def test_same_tables_on_spark(analyzed: Store, spark_store: Store, build_table: Any) -> None:
-    spark_store.write_table("contacts", build_table("contacts", _contacts()))
-    searches = analyzed.to_arrow(analyzed.table("searches")).to_pylist()
-    spark_store.write_table("searches", build_table("searches", searches))
-    config = IntentConfig(min_new_topic_texts=10, min_new_topic_size=4)
-    write_contact_reasons(spark_store, config=config)
-    keys = {
-        "result_contact_intents": ["contact_id"],
-        "result_search_intents": ["search_id"],
-        "result_intent_weekly": ["week", "intent"],
-        "result_new_topics": ["topic_id"],
-    }
-    for name, key in keys.items():
-        a = _frame(analyzed, name).sort_values(key).reset_index(drop=True)
-        b = _frame(spark_store, name).sort_values(key).reset_index(drop=True)
-        for column in a.columns:
-            if a[column].dtype.kind == "M":  # Spark keeps timestamps in its session zone
-                a[column] = a[column].dt.tz_convert("UTC")
-                b[column] = pd.to_datetime(b[column], utc=True)
-        pd.testing.assert_frame_equal(a, b[a.columns], check_dtype=False)

@@ -14,12 +14,8 @@ from kizuki.analytics.friction import (
     friction_paths,
     friction_weekly,
 )
-from kizuki.analytics.signals import (
-    SignalConfig,
-    find_struggle_signals,
-    journey_events,
-    signals_from_events,
-)
+from kizuki.analytics.journey_stream import journey_events
+from kizuki.analytics.signals import SignalConfig, find_struggle_signals
 from kizuki.journey import Journey
 from kizuki.store import Store
 
@@ -225,74 +221,3 @@ def test_friction_paths_before_and_after(filled: Store) -> None:
 def test_friction_config_refuses_bad_windows() -> None:
     with pytest.raises(ValueError, match="contact_window_days"):
         FrictionConfig(contact_window_days=0)
-
-
-# -- DuckDB and Spark give the same rows on a small simulated company -------------------------
-
-SIM_TABLES = ("events", "searches", "content", "contacts", "subscriptions")
-
-
-def normalised(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
-    """Rows sorted by ``keys``, timestamps as aware UTC, floats to 12 significant digits."""
-    out = []
-    for row in rows:
-        clean: dict[str, Any] = {}
-        for key, value in row.items():
-            if isinstance(value, dt.datetime) and value.tzinfo is None:
-                value = value.replace(tzinfo=UTC)  # Spark returns naive UTC
-            elif isinstance(value, float):
-                value = float(f"{value:.12g}")
-            clean[key] = value
-        out.append(clean)
-    return sorted(out, key=lambda r: tuple(str(r[k]) for k in keys))
-
-
-@pytest.fixture(scope="module")
-def simulated(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    from kizuki.ingest import ingest_files
-    from kizuki.simulate import load_config, simulate_company
-    from kizuki.store import open_store
-
-    out = tmp_path_factory.mktemp("sim")
-    sim = simulate_company(load_config(None, customers=150, days=14, seed=3), out)
-    store = open_store("duckdb://")
-    for table, path in sim.canonical_files:
-        ingest_files(store, "csv", [path], table=table)
-    ingest_files(store, "ga4", [sim.ga4_file])
-    ingest_files(store, "zendesk", [sim.zendesk_file])
-    return store
-
-
-@pytest.mark.spark
-def test_signals_and_friction_are_identical_on_duckdb_and_spark(
-    simulated: Store, spark_store: Store
-) -> None:
-    from kizuki.journey import load_journey
-
-    journey = load_journey(name="demo")
-    for name in SIM_TABLES:
-        spark_store.write_table(f"fx_{name}", simulated.to_arrow(simulated.table(name)))
-    results: dict[str, list[list[dict[str, Any]]]] = {}
-    for store, prefix in ((simulated, ""), (spark_store, "fx_")):
-        t = {name: store.table(prefix + name) for name in SIM_TABLES}
-        # one lazy stream: the first function caches it in the engine, the others reuse it
-        stream = journey_events(t["events"], t["searches"], journey, content=t["content"])
-        store.write_table(f"{prefix}signals_eq", signals_from_events(stream, journey))
-        stored = store.table(f"{prefix}signals_eq")
-        computed = {
-            "signals": (stored, ["session_key", "signal", "page_path", "intent"]),
-            "points": (
-                find_friction_points(stored, stream, t["contacts"], t["subscriptions"]),
-                ["point_id"],
-            ),
-            "weekly": (friction_weekly(stored), ["point_id", "week_start"]),
-            "paths": (friction_paths(stored, stream), ["point_id", "direction", "rank"]),
-        }
-        for key, (expr, order) in computed.items():
-            rows = normalised(store.to_arrow(expr).to_pylist(), order)
-            results.setdefault(key, []).append(rows)
-    for key, (duck, spark) in results.items():
-        assert duck == spark, key
-    signals_found = {r["signal"] for r in results["signals"][0]}
-    assert {"error", "loop", "help_exit", "unfinished_flow"} <= signals_found
-    assert len(results["points"][0]) > 30

@@ -16,10 +16,11 @@ import pytest
 from markupsafe import escape
 
 import kizuki
-from kizuki.analytics import _fix_first_arrow
-from kizuki.analytics.fix_first import fix_first
+from kizuki.analytics.fix_first import FixFirstConfig, fix_first
 from kizuki.core import Kizuki
 from kizuki.i18n import translate as plain_translate
+from kizuki.schema import RUNS_TABLE, result_arrow
+from kizuki.settings import AnalyzeSettings
 
 T0 = dt.datetime(2026, 5, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -116,14 +117,32 @@ def write(kz: Kizuki, name: str, rows: list[dict[str, Any]]) -> None:
     kz.store.write_table(name, table.cast(schema))
 
 
-def store_with(*, fix_first_table: bool = True, examples: bool = True) -> Kizuki:
+def record_run(kz: Kizuki, settings: AnalyzeSettings) -> None:
+    """A ``result_runs`` row as ``kizuki analyze`` writes it, for hand-made result tables."""
+    row = {
+        "run_id": "test", "kizuki_version": kizuki.__version__, "status": "completed",
+        "started_at": T0, "finished_at": T0, "config": settings.model_dump_json(),
+        "journey": "{}", "inputs": "{}", "steps": "[]", "tables_written": "[]",
+    }  # fmt: skip
+    kz.store.append_table(RUNS_TABLE, result_arrow(RUNS_TABLE, pd.DataFrame([row])))
+
+
+def store_with(
+    *,
+    fix_first_table: bool = True,
+    examples: bool = True,
+    settings: AnalyzeSettings | None = AnalyzeSettings(),
+) -> Kizuki:
     kz = kizuki.open("duckdb://")
+    if settings is not None:
+        record_run(kz, settings)
     write(kz, "result_silent_customers", SILENT)
     write(kz, "result_friction_points", POINTS)
     write(kz, "result_friction_paths", PATHS)
     if fix_first_table:
-        ranked = fix_first(pd.DataFrame(SILENT), pd.DataFrame(POINTS), pd.DataFrame(PATHS))
-        kz.store.write_table("result_fix_first", _fix_first_arrow(ranked))
+        config = settings.fix_first if settings is not None else FixFirstConfig()
+        ranked = fix_first(pd.DataFrame(SILENT), pd.DataFrame(POINTS), pd.DataFrame(PATHS), config)
+        kz.store.write_table("result_fix_first", result_arrow("result_fix_first", ranked))
     if examples:
         schema = pa.schema(
             [(k, pa.timestamp("us", tz="UTC") if k in ("ts", "session_start") else
@@ -175,23 +194,36 @@ def test_drill_down_shows_paths_and_marked_example_sessions_without_pii(tmp_path
     assert translate("fix_first.no_examples", "en") in html
 
 
-def test_a_store_analysed_before_fix_first_gets_it_computed(tmp_path: Path) -> None:
-    html = section_html(store_with(fix_first_table=False, examples=False), tmp_path, "ja")
-    assert html.index("/account/card") < html.index("/setup/import")
-    assert html.count(translate("fix_first.no_examples", "ja")) == 2
-    assert 'id="chart-fix-risk"' in html
+def test_the_rule_and_reasons_state_the_thresholds_of_the_run(tmp_path: Path) -> None:
+    strict = FixFirstConfig(high_contact_rate=0.5, serious_excess_churn=0.1)
+    html = section_html(store_with(settings=AnalyzeSettings(fix_first=strict)), tmp_path, "en")
+    assert translate("fix_first.rule.route_to_human", "en", high="50%") in html
+    assert translate("fix_first.rule.fix_bug", "en", serious="10%") in html
+    # with contact rate 30% < 50%, the card problem is no longer routed to a human
+    assert translate("fix_first.action_name.route_to_human", "en") not in html
 
 
-@pytest.mark.parametrize("stored", [True, False], ids=["stored", "computed"])
-def test_nothing_detected_says_so(tmp_path: Path, stored: bool) -> None:
+def test_a_store_analysed_before_fix_first_leaves_the_section_out(tmp_path: Path) -> None:
+    kz = store_with(fix_first_table=False, examples=False)
+    html = kz.report(tmp_path / "r.html", lang="ja").read_text(encoding="utf-8")
+    assert 'id="fix-first"' not in html  # never recomputed in the report: run analyze
+
+
+def test_results_without_a_run_record_do_not_guess_their_thresholds(tmp_path: Path) -> None:
+    html = section_html(store_with(settings=None), tmp_path, "en")
+    assert translate("report.run_unrecorded", "en") in html
+    assert translate("fix_first.action_name.fix_bug", "en") not in html
+
+
+def test_nothing_detected_says_so(tmp_path: Path) -> None:
     kz = kizuki.open("duckdb://")
+    record_run(kz, AnalyzeSettings())
     write(kz, "result_silent_customers", [silent_row("/app/quiet", detected=False)])
     write(kz, "result_friction_points", POINTS)
     write(kz, "result_friction_paths", PATHS)
-    if stored:
-        ranked = fix_first(pd.DataFrame([silent_row("/x", detected=False)]),
-                           pd.DataFrame(POINTS), pd.DataFrame(PATHS))  # fmt: skip
-        kz.store.write_table("result_fix_first", _fix_first_arrow(ranked))
+    ranked = fix_first(pd.DataFrame([silent_row("/x", detected=False)]),
+                       pd.DataFrame(POINTS), pd.DataFrame(PATHS))  # fmt: skip
+    kz.store.write_table("result_fix_first", result_arrow("result_fix_first", ranked))
     html = section_html(kz, tmp_path, "en")
     assert translate("fix_first.none", "en") in html
     assert "chart-fix-risk" not in html and "<details>" not in html

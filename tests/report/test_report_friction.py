@@ -5,10 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 import kizuki
+from kizuki.analytics.silent import SilentConfig
 from kizuki.demo import run_demo
-from kizuki.i18n import translate
+from kizuki.i18n import translate as plain_translate
+from kizuki.settings import AnalyzeSettings
+
+
+def translate(key: str, lang: str, **fields: object) -> str:
+    """The message as the page holds it (HTML-escaped)."""
+    return str(escape(plain_translate(key, lang, **fields)))
+
 
 NEW_TITLES = ("section.silent.title", "section.fix_first.title", "section.friction.title")
 
@@ -25,10 +34,32 @@ def test_report_has_the_new_sections(demo_store: str, lang: str, tmp_path: Path)
     html = kz.report(tmp_path / "r.html", lang=lang).read_text(encoding="utf-8")
     for key in NEW_TITLES:
         assert translate(key, lang) in html
-    for chart_id in ("chart-iceberg", "chart-friction-grid", "chart-friction-weekly"):
+    for chart_id in ("chart-friction-grid", "chart-friction-weekly"):
         assert f'id="{chart_id}"' in html
     assert translate("silent.assumptions", lang) in html
-    assert translate("silent.total", lang) in html
+
+
+def test_a_small_store_says_nothing_was_detected_instead_of_rows_of_zeros(
+    demo_store: str, tmp_path: Path
+) -> None:
+    kz = kizuki.open(demo_store)
+    silent = kz.silent_customers()
+    checked = silent[silent["stage"] != "total"]
+    assert not checked["detected"].any()  # 300 customers: no page's problem is significant
+    html = kz.report(tmp_path / "r.html", lang="en").read_text(encoding="utf-8")
+    assert translate("silent.none_detected", "en", n=f"{len(checked):,}") in html
+    assert 'id="chart-iceberg"' not in html
+
+
+def test_the_assumptions_are_those_of_the_run(demo_store: str, tmp_path: Path) -> None:
+    kz = kizuki.open(demo_store)
+    settings = AnalyzeSettings(journey="demo", contact_reasons=False)
+    kz.analyze(settings=settings.model_copy(update={"silent": SilentConfig(window_days=9)}))
+    html = kz.report(tmp_path / "r.html", lang="en").read_text(encoding="utf-8")
+    assert translate("silent.assume.measured", "en", window=9, boot=200) in html
+    kz.analyze(settings=settings)
+    html = kz.report(tmp_path / "r.html", lang="en").read_text(encoding="utf-8")
+    assert translate("silent.assume.measured", "en", window=14, boot=200) in html
 
 
 def test_old_store_without_results_still_renders(tmp_path: Path) -> None:

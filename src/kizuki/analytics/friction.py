@@ -21,7 +21,7 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
-from kizuki.analytics.signals import materialized
+from kizuki.analytics.journey_stream import materialized
 
 __all__ = [
     "FRICTION_COLUMNS",
@@ -238,7 +238,8 @@ def find_friction_points(
 
     Examples
     --------
-    >>> from kizuki.analytics.signals import find_struggle_signals, journey_events
+    >>> from kizuki.analytics.journey_stream import journey_events
+    >>> from kizuki.analytics.signals import find_struggle_signals
     >>> from kizuki.journey import load_journey
     >>> from kizuki.store import open_store
     >>> store, journey = open_store("duckdb://"), load_journey(name="demo")

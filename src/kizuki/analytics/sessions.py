@@ -2,7 +2,7 @@
 
 Everything here is an Ibis expression that runs inside the store's engine (DuckDB, Spark, …);
 no events are pulled into Python. The same definitions give the same numbers on every backend
-(``tests/analytics/test_backend_equivalence.py`` checks DuckDB against Spark).
+(``tests/analytics/test_backends.py`` checks DuckDB against Spark).
 
 A *visitor* is ``coalesce(customer_id, anonymous_id)``. A visitor's events, ordered by
 ``(ts, event_id)``, start a new *session* at their first event and whenever the time since the
@@ -43,7 +43,8 @@ OTHER_STAGE = "other"
 #: A small default journey map (stage -> page-path prefixes), in journey order; the first
 #: stage with a matching prefix wins, so specific prefixes go before general ones. A prefix
 #: ending in ``$`` matches that exact path only (``/$`` is the home page, not every page). The
-#: journey-map YAML will replace it; these fit the demo company and common SaaS sites.
+#: daily stage counts use it; the friction and silent-customer analyses place pages by the
+#: journey map (:mod:`kizuki.journey`). These fit the demo company and common SaaS sites.
 DEFAULT_STAGES: Mapping[str, Sequence[str]] = {
     "help": ("/help", "/faq", "/support", "/contact"),
     "signup": ("/signup", "/register", "/trial"),

@@ -149,7 +149,8 @@ def _page_path_steps(loc: str) -> tuple[str, str, str]:
     """Three projections, each over the previous, that end in ``__path`` from ``loc``.
 
     ``http(s)://host/path`` (nearly every GA4 ``page_location``) is cut with string functions,
-    3x faster than the regular expression that the other forms go through; both give the same
+    cheaper than the regular expression that the other forms go through (docs/benchmarks.md,
+    GA4 ingest); both give the same
     path, ``/`` when it is empty. The web case comes first in a ``coalesce`` (a ``CASE`` over
     text costs DuckDB a copy of every value).
     """

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
-from kizuki.analytics.overview import data_overview
 from kizuki.i18n import translator
 from kizuki.report.charts import FONT_FAMILY, plotly_js
 from kizuki.report.sections import SECTIONS, ReportContext, Section
@@ -74,7 +73,7 @@ def render_html(ctx: ReportContext, *, generated_at: dt.datetime | None = None) 
     return template.render(
         lang=ctx.lang,
         t=ctx.t,
-        store_url=ctx.store.url,
+        store_url=ctx.kz.url,
         generated_at=generated_at or dt.datetime.now(dt.UTC),
         period=(start, end),
         kpis=kpis,
@@ -110,7 +109,7 @@ def render_report(
     True
     """
     t = translator(lang)
-    ctx = ReportContext(store=kz.store, lang=lang, t=t, overview=data_overview(kz.store))
+    ctx = ReportContext(kz=kz, lang=lang, t=t, overview=kz.overview(), run=kz.last_run())
     html = render_html(ctx, generated_at=generated_at)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")

@@ -7,6 +7,7 @@ raw events.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,15 +46,26 @@ def plotly_js() -> str:
     return str(get_plotlyjs())
 
 
+#: Legend in one horizontal band above the plot: below it, it would collide with rotated or
+#: wrapped tick labels and the axis title, whose height plotly only knows once it has drawn them.
+_LEGEND_ABOVE = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"}
+
+#: Category tick labels wrap at spaces past this many characters, and a line longer than
+#: TICK_MAX_CHARS is cut in the middle; the full label stays in the hover text.
+TICK_LINE_CHARS = 24
+TICK_MAX_CHARS = 36
+
+
 def _layout(x_title: str, y_title: str, **extra: Any) -> dict[str, Any]:
     return {
         "font": {"family": FONT_FAMILY, "size": 13, "color": "#2b2b2b"},
-        "margin": {"l": 60, "r": 60, "t": 20, "b": 60},
+        # automargin on every axis grows these to fit tick labels and titles
+        "margin": {"l": 20, "r": 20, "t": 20, "b": 20},
         "height": 380,
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "hovermode": "x unified",
-        "legend": {"orientation": "h", "y": -0.3},
+        "legend": dict(_LEGEND_ABOVE),
         # numeric dates read the same in Japanese and English (plotly's month names are English)
         "xaxis": {
             "title": {"text": x_title},
@@ -61,14 +73,48 @@ def _layout(x_title: str, y_title: str, **extra: Any) -> dict[str, Any]:
             "type": "date",
             "tickformat": "%m/%d",
             "hoverformat": "%Y-%m-%d",
+            "automargin": True,
         },
         "yaxis": {
             "title": {"text": y_title},
             "gridcolor": "#eeeeee",
             "rangemode": "tozero",
             "tickformat": ",d",
+            "automargin": True,
         },
         **extra,
+    }
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut in the middle to ``limit`` characters (a path keeps its first and last part)."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
+
+
+def _tick_label(label: str) -> str:
+    """``label`` wrapped at spaces (``<br>``), each line cut in the middle if very long; e.g.
+    ``2. /setup/import (csv_import_error)`` -> ``2. /setup/import<br>(csv_import_error)``."""
+    lines: list[str] = []
+    for word in label.split():
+        # a short head such as the rank "2." stays with the word after it
+        if lines and (len(lines[-1]) <= 3 or len(lines[-1]) + 1 + len(word) <= TICK_LINE_CHARS):
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(_shorten(line, TICK_MAX_CHARS) for line in lines) or label
+
+
+def _category_ticks(labels: Sequence[str]) -> dict[str, Any]:
+    """Axis settings that show ``labels`` (the categories) as short, wrapped tick labels."""
+    return {
+        "type": "category",
+        "tickmode": "array",
+        "tickvals": list(labels),
+        "ticktext": [_tick_label(label) for label in labels],
+        "automargin": True,
     }
 
 
@@ -118,6 +164,7 @@ def bar_line_chart(
             "showgrid": False,
             "tickmode": "auto",
             "tickformat": ",d",
+            "automargin": True,
         },
     )
     return _to_json({"data": data, "layout": layout}, chart_id)
@@ -142,7 +189,10 @@ def lines_chart(
         }
         for i, (name, (xs, ys)) in enumerate(series.items())
     ]
-    return _to_json({"data": data, "layout": _layout(x_title, y_title)}, chart_id)
+    layout = _layout(x_title, y_title)
+    # the legend above takes a row per three or four series out of the plot's height
+    layout["height"] += 20 * ((len(data) - 1) // 3)
+    return _to_json({"data": data, "layout": layout}, chart_id)
 
 
 def iceberg_chart(
@@ -153,30 +203,62 @@ def iceberg_chart(
     *,
     y_title: str,
 ) -> Chart:
-    """The iceberg: ``above`` (e.g. contacted) as bars up, ``below`` (silent) as bars down."""
+    """The iceberg: ``above`` (e.g. contacted) as bars up, ``below`` (silent) as bars down.
+
+    Labels with nothing above or below (a page where nothing was detected) are left out: an
+    empty slot says nothing and crowds the others' labels.
+    """
     (above_name, above_values), (below_name, below_values) = above, below
+    kept = [
+        (label, float(a), float(b))
+        for label, a, b in zip(labels, above_values, below_values, strict=True)
+        if a or b
+    ]
+    shown = [label for label, _, _ in kept]
     data = [
         {
             "type": "bar",
             "name": above_name,
-            "x": list(labels),
-            "y": [float(v) for v in above_values],
+            "x": shown,
+            "y": [a for _, a, _ in kept],
             "marker": {"color": _PALETTE[1]},
+            "hovertemplate": "%{x}<br>%{y:,.0f}<extra>" + above_name + "</extra>",
         },
         {
             "type": "bar",
             "name": below_name,
-            "x": list(labels),
-            "y": [-float(v) for v in below_values],
-            "customdata": [float(v) for v in below_values],
-            "hovertemplate": "%{customdata:,.0f}",
+            "x": shown,
+            "y": [-b for _, _, b in kept],
+            "customdata": [b for _, _, b in kept],
+            "hovertemplate": "%{x}<br>%{customdata:,.0f}<extra>" + below_name + "</extra>",
             "marker": {"color": _PALETTE[0]},
         },
     ]
     layout = _layout("", y_title, barmode="relative", hovermode="closest")
-    layout["xaxis"] = {"type": "category", "tickangle": -30, "automargin": True}
-    layout["yaxis"] = {"title": {"text": y_title}, "gridcolor": "#eeeeee", "tickformat": ",d"}
+    layout["height"] = 420  # room for two-line page labels, turned when they crowd
+    layout["xaxis"] = _category_ticks(shown)
+    layout["yaxis"] = {
+        "title": {"text": y_title},
+        "gridcolor": "#eeeeee",
+        "tickformat": ",d",
+        "automargin": True,
+        **_two_sided_ticks(max((a for _, a, _ in kept), default=0.0),
+                           max((b for _, _, b in kept), default=0.0)),
+    }  # fmt: skip
     return _to_json({"data": data, "layout": layout}, chart_id)
+
+
+def _two_sided_ticks(up: float, down: float) -> dict[str, Any]:
+    """Ticks from ``-down`` to ``up`` labelled with their size: customers below the waterline
+    are counted, not negative."""
+    span = up + down
+    if not span > 0:
+        return {}
+    raw = span / 5
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = max(1.0, next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw))
+    values = [k * step for k in range(-math.ceil(down / step), math.ceil(up / step) + 1)]
+    return {"tickmode": "array", "tickvals": values, "ticktext": [f"{abs(v):,.0f}" for v in values]}
 
 
 def heatmap_chart(
@@ -202,8 +284,8 @@ def heatmap_chart(
         }
     ]
     layout = _layout("", "", hovermode="closest")
-    layout["xaxis"] = {"type": "category", "tickangle": -30, "automargin": True}
-    layout["yaxis"] = {"type": "category", "autorange": "reversed", "automargin": True}
+    layout["xaxis"] = {**_category_ticks(columns), "tickangle": -30}
+    layout["yaxis"] = {**_category_ticks(rows), "autorange": "reversed"}
     return _to_json({"data": data, "layout": layout}, chart_id)
 
 
@@ -249,7 +331,14 @@ def risk_chart(
         _interval_bar(revenue_name, labels, revenue_interval, _PALETTE[3], "x"),
         _interval_bar(customers_name, labels, customers_interval, _PALETTE[0], "x2"),
     ]
-    axis = {"gridcolor": "#eeeeee", "rangemode": "tozero", "tickformat": ",d", "zeroline": True}
+    axis = {
+        "gridcolor": "#eeeeee",
+        "rangemode": "tozero",
+        "tickformat": ",d",
+        "zeroline": True,
+        "nticks": 5,
+        "automargin": True,
+    }
     layout = _layout("", "", hovermode="closest", showlegend=False)
     layout["height"] = max(260, 90 + 46 * len(labels))
     layout["margin"] = {"l": 20, "r": 20, "t": 10, "b": 50}
@@ -257,7 +346,7 @@ def risk_chart(
     layout["xaxis"] = {**axis, "domain": [0.0, 0.6], "title": {"text": revenue_name}}
     layout["xaxis"]["tickformat"] = "~s"
     layout["xaxis2"] = {**axis, "domain": [0.66, 1.0], "title": {"text": customers_name}}
-    layout["yaxis"] = {"type": "category", "autorange": "reversed", "automargin": True}
+    layout["yaxis"] = {**_category_ticks(labels), "autorange": "reversed"}
     return _to_json({"data": data, "layout": layout}, chart_id)
 
 
@@ -282,23 +371,26 @@ def rates_chart(
         }
         for (name, values), color in ((page, _PALETTE[1]), (background, "#b8b8b8"))
     ]
-    layout = _bars_layout(x_title, "group", ".0%", max(240, 100 + 44 * len(labels)))
+    layout = _bars_layout(x_title, "group", ".0%", max(240, 100 + 44 * len(labels)), labels)
     return _to_json({"data": data, "layout": layout}, chart_id)
 
 
-def _bars_layout(x_title: str, barmode: str, tickformat: str, height: int) -> dict[str, Any]:
-    """Layout of horizontal bars: categories top to bottom, legend above."""
+def _bars_layout(
+    x_title: str, barmode: str, tickformat: str, height: int, labels: Sequence[str]
+) -> dict[str, Any]:
+    """Layout of horizontal bars: categories (``labels``) top to bottom, legend above."""
     layout = _layout(x_title, "", hovermode="closest", barmode=barmode)
     layout["height"] = height
-    layout["margin"] = {"l": 20, "r": 20, "t": 40, "b": 50}
-    layout["legend"] = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
+    # plotly lists stacked traces last-first, which reads backwards in a horizontal legend
+    layout["legend"]["traceorder"] = "normal"
     layout["xaxis"] = {
         "title": {"text": x_title},
         "gridcolor": "#eeeeee",
         "rangemode": "tozero",
         "tickformat": tickformat,
+        "automargin": True,
     }
-    layout["yaxis"] = {"type": "category", "autorange": "reversed", "automargin": True}
+    layout["yaxis"] = {**_category_ticks(labels), "autorange": "reversed"}
     return layout
 
 
@@ -322,5 +414,5 @@ def stacked_bars_chart(
         }
         for i, (name, values) in enumerate(parts.items())
     ]
-    layout = _bars_layout(x_title, "stack", ",d", max(240, 90 + 26 * len(labels)))
+    layout = _bars_layout(x_title, "stack", ",d", max(240, 90 + 26 * len(labels)), labels)
     return _to_json({"data": data, "layout": layout}, chart_id)

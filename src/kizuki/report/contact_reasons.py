@@ -47,16 +47,13 @@ def _model_text(ctx: ReportContext, info: dict[str, Any] | None) -> str:
 
 def _counts(ctx: ReportContext) -> tuple[list[dict[str, Any]], int]:
     """Contacts per intent split by where the intent came from, and searches per intent."""
-    contacts = ctx.store.table("result_contact_intents")
-    rows = ctx.store.to_arrow(
-        contacts.group_by(["intent", "source"]).aggregate(n=contacts.count())
-    ).to_pylist()
+    rows = ctx.kz.contact_intent_counts().to_dict("records")
     per: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"label": 0, "model": 0, "out_of_scope": 0, "searches": 0}
     )
     for r in rows:
         if r["intent"]:
-            per[str(r["intent"])][str(r["source"])] = int(r["n"])
+            per[str(r["intent"])][str(r["source"])] = int(r["contacts"])
     queries = ctx.result("result_query_intents")
     if queries is not None:
         for r in queries.to_pylist():
@@ -148,7 +145,7 @@ def _emerging(ctx: ReportContext, labels: dict[str, str]) -> list[dict[str, Any]
 
 def contact_reasons_section(ctx: ReportContext) -> Section | None:
     """Contacts per intent, weekly trend, new topics and intents on the rise."""
-    if "result_contact_intents" not in ctx.store.list_tables():
+    if not ctx.kz.has_result("result_contact_intents"):
         return None
     info_table = ctx.result("result_intent_model")
     info = info_table.to_pylist()[0] if info_table is not None and info_table.num_rows else None

@@ -1,7 +1,7 @@
 """The ground truth of a simulation: what was planted, so analyses can be checked against it.
 
 ``problems.json`` lists each problem's affected, contacted, silent and churned customers (and,
-for the issue's N-day definition, who contacted within ``WINDOW_DAYS`` of the hit and each
+for the N-day definition of contacted (docs/silent.md), who contacted within ``WINDOW_DAYS`` of the hit and each
 affected customer's contact delay);
 ``intents.json`` the true self-service success per intent (and whether the team's taxonomy
 has a label for it); ``customers.csv`` who churned and
@@ -78,7 +78,7 @@ def problem_truth(
 
     Every ticket about the intent counts (the problem's own, a re-contact, or a background one:
     the data cannot tell them apart); ``delay_us`` keeps the first one's delay so that the
-    issue's N-day count can be taken for any N.
+    N-day count can be taken for any N.
     """
     names = [i.name for i in cfg.intents]
     churned = pop.churn_us < clock.end_us

@@ -1,0 +1,215 @@
+"""A page's hit model: which of its units a problem hit, and which customers it affected.
+
+For one page, :func:`fit_page` codes the units' indicators (:func:`indicator_patterns`), fits
+the two-class model (:mod:`~kizuki.analytics.silent.latent_class`) and, where it finds a
+problem (:func:`is_problem`), counts the hit units with the help seekers apart
+(:mod:`~kizuki.analytics.silent.help_seekers`). Each customer's posterior of having been hit is
+then read off their units. The rest of this module reads the fit: the problem's error kind
+(:func:`top_category`), its dominant signal, its contact intent (:func:`page_intent`) and the
+customers who contacted about it after their hit (:func:`contacted_after_hit`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from kizuki.analytics.silent.config import SilentConfig
+from kizuki.analytics.silent.help_seekers import hit_units_with_seekers, posterior_hit_seekers
+from kizuki.analytics.silent.latent_class import LatentClassFit, fit_two_class, posterior_hit
+from kizuki.analytics.silent.units import UNIT_INDICATORS
+
+__all__ = [
+    "IndicatorPatterns",
+    "PageFit",
+    "contacted_after_hit",
+    "dominant_signal",
+    "fit_page",
+    "indicator_patterns",
+    "is_problem",
+    "page_intent",
+    "top_category",
+]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+
+def _codes(values: pd.Series) -> tuple[I64, list[str]]:
+    """Category codes with ``""``/False as 0 (the indicator did not fire)."""
+    v = values.astype(str).replace({"False": "", "True": "loop"}).fillna("")
+    cats = ["", *sorted(set(v.unique().tolist()) - {""})]
+    codes = pd.Categorical(v, categories=cats).codes
+    return np.asarray(codes, dtype=np.int64), cats
+
+
+@dataclass(frozen=True)
+class IndicatorPatterns:
+    """A page's units as distinct indicator patterns.
+
+    Attributes
+    ----------
+    patterns
+        ``(n_patterns, 3)`` category codes of ``error_kind, loop, help_kind``, in
+        lexicographic order; 0 means the indicator did not fire.
+    counts
+        Units with each pattern.
+    inverse
+        The pattern of each row of the units table.
+    categories
+        Per indicator, the category of each code (``""`` first).
+    """
+
+    patterns: I64
+    counts: F64
+    inverse: I64
+    categories: list[list[str]]
+
+
+def indicator_patterns(units: pd.DataFrame) -> IndicatorPatterns:
+    """The distinct indicator patterns of one page's rows of ``SilentInputs.patterns``.
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"error_kind": ["", "E", ""], "loop": [False, True, False],
+    ...                       "help_kind": ["", "", ""], "units": [5, 1, 2]})
+    >>> p = indicator_patterns(units)
+    >>> p.patterns.tolist(), p.counts.tolist(), p.categories[0]
+    ([[0, 0, 0], [1, 1, 0]], [7.0, 1.0], ['', 'E'])
+    """
+    ec, ecats = _codes(units["error_kind"])
+    lc, lcats = _codes(units["loop"])
+    hc, hcats = _codes(units["help_kind"])
+    codes = np.stack([ec, lc, hc], axis=1)
+    # one number per pattern (mixed radix, so the same order as the rows') sorts far faster
+    radix = codes.max(axis=0, initial=0) + 1
+    flat = (codes[:, 0] * radix[1] + codes[:, 1]) * radix[2] + codes[:, 2]
+    _, first, inverse = np.unique(flat, return_index=True, return_inverse=True)
+    uniq = codes[first]
+    weights = units["units"].to_numpy(float)
+    counts = np.bincount(inverse.ravel(), weights=weights).astype(np.float64)
+    return IndicatorPatterns(uniq, counts, inverse.ravel(), [ecats, lcats, hcats])
+
+
+@dataclass
+class PageFit:
+    """A page's fitted hit model and what it says of the page's customers."""
+
+    page: str
+    fit: LatentClassFit
+    cats: list[list[str]]
+    a_hat: float
+    a_draws: F64
+    cust: pd.DataFrame  # customer_id, w (posterior affected), units, top (likeliest unit's)
+    helped: dict[str, set[Any]]  # help category -> customers with a unit that shows it
+    post: pd.DataFrame  # error_kind, loop, help_kind -> post: a unit's posterior of a hit
+
+
+def fit_page(page: str, grp: pd.DataFrame, cfg: SilentConfig, rng: np.random.Generator) -> PageFit:
+    """The hit model of ``page`` from its rows ``grp`` of ``SilentInputs.patterns``.
+
+    On a page with a problem the hit count is the help-seeker model's posterior mean, with
+    ``cfg.n_boot`` draws; elsewhere it is 0. A customer's ``w`` is the chance that at least
+    one of their units was hit.
+    """
+    pats = indicator_patterns(grp)
+    uniq, counts = pats.patterns, pats.counts
+    fit = fit_two_class(uniq, counts)
+    if is_problem(fit, cfg):
+        # counted with the help seekers apart; detection, the error kind, the intent and the
+        # signal stay the two-class fit's
+        a_hat, draws, three = hit_units_with_seekers(fit, uniq, counts, rng, n_draws=cfg.n_boot)
+        post = posterior_hit_seekers(three, uniq)[pats.inverse]
+    else:  # no problem on this page: nothing to estimate
+        a_hat, draws = 0.0, np.zeros(cfg.n_boot)
+        post = posterior_hit(fit, uniq)[pats.inverse]
+    g = grp.assign(
+        _log_miss=np.log1p(-np.minimum(post, 1 - 1e-12)) * grp["units"].to_numpy(float),
+        _post=post,
+    )
+    by_pattern = g[[*UNIT_INDICATORS, "_post"]].drop_duplicates(list(UNIT_INDICATORS))
+    by_pattern = by_pattern.rename(columns={"_post": "post"})
+    g = g[g["customer_id"].notna()]
+    per = g.groupby("customer_id", as_index=False).agg(
+        _log_miss=("_log_miss", "sum"), units=("units", "sum"), top=("_post", "max")
+    )
+    per["w"] = 1.0 - np.exp(per["_log_miss"])
+    helped = {str(h): set(ids) for h, ids in g.groupby("help_kind")["customer_id"] if h != ""}
+    cust = per[["customer_id", "w", "units", "top"]]
+    return PageFit(page, fit, pats.categories, a_hat, draws, cust, helped, by_pattern)
+
+
+def contacted_after_hit(pf: PageFit, after: pd.DataFrame, intent: str | None) -> set[Any]:
+    """Customers with a contact about ``intent`` after their likeliest hit unit on the page:
+    the unit(s) with their highest posterior, so a contact that only followed a later, ordinary
+    visit (a late contact, or one about something that happened since) is not the hit's."""
+    mine = after[(after["page_path"] == pf.page) & (after["intent"] == intent)]
+    if mine.empty:
+        return set()
+    mine = mine.merge(pf.post, on=list(UNIT_INDICATORS), how="inner")
+    mine = mine.merge(pf.cust[["customer_id", "top"]], on="customer_id", how="inner")
+    return set(mine.loc[mine["post"] >= mine["top"] - 1e-12, "customer_id"])
+
+
+def is_problem(fit: LatentClassFit, cfg: SilentConfig) -> bool:
+    """Whether the page's two-class fit is a problem: significant against independence, and its
+    hit class raises at least ``min_raised`` indicators (fires in at least ``raise_min_rate``
+    of hit units and ``raise_lift`` times as often as in the background). One raised indicator
+    is no co-occurrence: with enough units a heterogeneous background (sessions that loop a lot
+    against short help-only ones) is significant on its own."""
+    if not fit.p_value < cfg.alpha:
+        return False
+    raised = 0
+    for p in fit.probs:
+        hit, bg = 1.0 - p[0, 0], 1.0 - p[1, 0]
+        raised += hit >= cfg.raise_min_rate and hit >= cfg.raise_lift * bg
+    return raised >= cfg.min_raised
+
+
+def top_category(probs: F64, cats: list[str]) -> str | None:
+    """The hit class's most likely category other than 'none'."""
+    if len(cats) < 2:
+        return None
+    k = int(np.argmax(probs[0, 1 : len(cats)])) + 1
+    return cats[k]
+
+
+def dominant_signal(fit: LatentClassFit) -> str:
+    """The indicator whose firing rate the problem raises most (hit vs background odds)."""
+    names = ("error", "loop", "help")
+    best, best_lift = names[0], -np.inf
+    for name, p in zip(names, fit.probs, strict=True):
+        hit, bg = 1.0 - p[0, 0], 1.0 - p[1, 0]
+        lift = hit / max(bg, 1e-9)
+        if hit > 0.05 and lift > best_lift:
+            best, best_lift = name, lift
+    return best
+
+
+def page_intent(pf: PageFit, after: pd.DataFrame, known: set[str]) -> str | None:
+    """The hit class's likeliest help category that is a contact intent and fires more often
+    than in the background, else the contact intent most enriched among likely-affected."""
+    help_p = pf.fit.probs[2]
+    cats = pf.cats[2]
+    for code in np.argsort(-help_p[0, 1 : len(cats)]) + 1:
+        if cats[code] in known and help_p[0, code] > 2.0 * help_p[1, code]:
+            return str(cats[code])
+    mine = after[after["page_path"] == pf.page]
+    if mine.empty:
+        return None
+    w = pf.cust.set_index("customer_id")["w"]
+    total_w, n = float(w.sum()), len(w)
+    best, best_lift = None, 1.0
+    for intent, rows in mine.groupby("intent"):
+        ids = rows["customer_id"].unique()
+        if len(ids) < 3:
+            continue
+        ww = w.reindex(ids).fillna(0.0)
+        lift = (float(ww.sum()) / max(total_w, 1e-9)) / (len(ids) / max(n, 1))
+        if lift > best_lift:
+            best, best_lift = str(intent), lift
+    return best

@@ -1,0 +1,206 @@
+"""The silent-customer table: one row per modelled page, ranked, and a total row.
+
+:func:`estimate_silent` runs the per-page model (:func:`~kizuki.analytics.silent.page_fit.
+fit_page`, :func:`~kizuki.analytics.silent.page_estimate.page_row`) over every page with enough
+units and a signal, in a fixed order and with one generator, so the table is the same to the
+last bit for the same inputs and seed whatever order the engine returned them in;
+:func:`silent_customers` reads the inputs from the engine first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from kizuki.analytics.silent.bootstrap import CustomerWeights, ci
+from kizuki.analytics.silent.config import SilentConfig
+from kizuki.analytics.silent.inputs import SilentInputs, load_silent_inputs
+from kizuki.analytics.silent.page_estimate import page_row
+from kizuki.analytics.silent.page_fit import fit_page
+
+__all__ = ["SILENT_COLUMNS", "estimate_silent", "silent_customers"]
+
+F64 = NDArray[np.float64]
+
+#: Columns of :func:`silent_customers`, in order.
+SILENT_COLUMNS = (
+    "stage",
+    "page_path",
+    "signal",
+    "error_kind",
+    "intent",
+    "detected",
+    "p_value",
+    "units",
+    "customers",
+    "affected",
+    "affected_ci_low",
+    "affected_ci_high",
+    "contacted",
+    "contacted_ci_low",
+    "contacted_ci_high",
+    "silent",
+    "silent_ci_low",
+    "silent_ci_high",
+    "contact_rate",
+    "contact_rate_ci_low",
+    "contact_rate_ci_high",
+    "churn_silent",
+    "churn_resolved",
+    "churn_unaffected",
+    "excess_churn",
+    "excess_churn_ci_low",
+    "excess_churn_ci_high",
+    "monthly_value",
+    "revenue_at_risk",
+    "revenue_at_risk_ci_low",
+    "revenue_at_risk_ci_high",
+    "goodman_silent",
+    "goodman_silent_low",
+    "goodman_silent_high",
+    "survey_silent",
+    "survey_silent_ci_low",
+    "survey_silent_ci_high",
+    "survey_responses",
+    "best_estimate",
+)
+
+
+def _in_canonical_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` sorted by all its columns. Engines return rows in no set order, and float sums
+    over them would otherwise differ in the last bits from one query plan (or engine) to
+    another."""
+    return frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
+
+
+def estimate_silent(
+    inputs: SilentInputs,
+    config: SilentConfig | None = None,
+    *,
+    rng: np.random.Generator | int | None = 0,
+) -> pd.DataFrame:
+    """The silent-customer table from :class:`~kizuki.analytics.silent.inputs.SilentInputs`
+    (pure; seeded).
+
+    One row per modelled page, ranked by revenue at risk then silent customers (pages whose
+    problem class is not significant come last with zero affected), and a last ``total`` row
+    (``stage = "total"``, ``page_path`` null) summing the detected pages.
+
+    Examples
+    --------
+    >>> inputs = load_silent_inputs(events=..., signals=..., contacts=..., customers=...,
+    ...                             subscriptions=...)  # doctest: +SKIP
+    >>> estimate_silent(inputs, rng=0).iloc[-1]["stage"]  # doctest: +SKIP
+    'total'
+    """
+    cfg = config or SilentConfig()
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    inputs = replace(
+        inputs,
+        patterns=_in_canonical_order(inputs.patterns),
+        contacts_after=_in_canonical_order(inputs.contacts_after),
+        customers=_in_canonical_order(inputs.customers),
+    )
+    pats = inputs.patterns
+    known = set(inputs.contacts_after["intent"].dropna().astype(str))
+    rows: list[dict[str, Any]] = []
+    totals: dict[str, F64] = {}
+    weights = CustomerWeights.draw(pats["customer_id"], cfg.n_boot, gen)
+    for page in sorted(pats["page_path"].dropna().unique()):
+        grp = pats[pats["page_path"] == page]
+        if not _is_modelled(grp, cfg):
+            continue
+        pf = fit_page(str(page), grp, cfg, gen)
+        row, draws = page_row(pf, inputs, cfg, gen, known, weights)
+        rows.append(row)
+        if row["detected"]:
+            for key, d in draws.items():
+                totals[key] = totals.get(key, 0.0) + d
+    out = pd.DataFrame(rows, columns=list(SILENT_COLUMNS))
+    if len(out):
+        out = out.sort_values(
+            ["detected", "revenue_at_risk", "silent"], ascending=[False, False, False]
+        ).reset_index(drop=True)
+    total = _total_row(out, totals)
+    return pd.concat([out, pd.DataFrame([total], columns=list(SILENT_COLUMNS))], ignore_index=True)
+
+
+def _is_modelled(grp: pd.DataFrame, cfg: SilentConfig) -> bool:
+    """Whether a page's units (its rows of the patterns) are enough to model, and signal."""
+    if float(grp["units"].sum()) < cfg.min_units:
+        return False
+    has_signal = (grp["error_kind"] != "") | grp["loop"].astype(bool) | (grp["help_kind"] != "")
+    return bool(has_signal.any())
+
+
+def _total_row(out: pd.DataFrame, totals: dict[str, F64]) -> dict[str, Any]:
+    """The ``total`` row: sums over the detected pages of ``out``, and intervals of the sums
+    of their draws ``totals`` (the pages' customers resampled alike)."""
+    det = out[out["detected"]] if len(out) else out
+    total: dict[str, Any] = dict.fromkeys(SILENT_COLUMNS)
+    total.update(stage="total", detected=bool(len(det)), best_estimate="measured")
+    for col in ("units", "affected", "contacted", "silent", "revenue_at_risk"):
+        total[col] = float(det[col].sum()) if len(det) else 0.0
+    for col in ("goodman_silent", "goodman_silent_low", "goodman_silent_high", "survey_silent"):
+        total[col] = float(det[col].sum()) if len(det) else 0.0
+    for key, col in (
+        ("affected", "affected"),
+        ("contacted", "contacted"),
+        ("silent", "silent"),
+        ("revenue", "revenue_at_risk"),
+    ):
+        if key in totals:
+            total[f"{col}_ci_low"], total[f"{col}_ci_high"] = ci(totals[key])
+    if total["affected"]:
+        total["contact_rate"] = total["contacted"] / total["affected"]
+    return total
+
+
+def silent_customers(
+    *,
+    events: ir.Table,
+    signals: ir.Table,
+    contacts: ir.Table,
+    customers: ir.Table,
+    subscriptions: ir.Table,
+    surveys: ir.Table | None = None,
+    incidents: ir.Table | None = None,
+    config: SilentConfig | None = None,
+    rng: np.random.Generator | int | None = 0,
+    gap_minutes: int = 30,
+    use_session_id: bool = False,
+) -> pd.DataFrame:
+    """Silent customers and money at risk per friction page, and in total.
+
+    :func:`~kizuki.analytics.silent.inputs.load_silent_inputs`, then :func:`estimate_silent`.
+    ``signals`` need ``session_key, signal, page_path, intent`` (and may have ``detail``); see
+    :func:`~kizuki.analytics.silent.units.session_units` for how they and ``events`` are read.
+
+    Examples
+    --------
+    >>> from kizuki.store import open_store                       # doctest: +SKIP
+    >>> st = open_store("duckdb:///kizuki.duckdb")                  # doctest: +SKIP
+    >>> from kizuki.analytics.signals import find_struggle_signals  # doctest: +SKIP
+    >>> silent_customers(events=st.table("events"), signals=..., contacts=st.table("contacts"),
+    ...                  customers=st.table("customers"),
+    ...                  subscriptions=st.table("subscriptions"))   # doctest: +SKIP
+    """
+    cfg = config or SilentConfig()
+    inputs = load_silent_inputs(
+        events=events,
+        signals=signals,
+        contacts=contacts,
+        customers=customers,
+        subscriptions=subscriptions,
+        surveys=surveys,
+        incidents=incidents,
+        config=cfg,
+        gap_minutes=gap_minutes,
+        use_session_id=use_session_id,
+    )
+    return estimate_silent(inputs, cfg, rng=rng)

@@ -1,0 +1,159 @@
+"""Commands that analyse a store and show how: ``analyze``, ``runs``, ``settings`` and
+``journey check``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from kizuki.cli.options import (
+    JourneyOpt,
+    JsonOpt,
+    SetOpt,
+    StoreOpt,
+    open_kizuki,
+    out,
+    rich_progress,
+    settings,
+)
+
+__all__ = ["register"]
+
+journey_app = typer.Typer(help="Check the journey map against the store.", no_args_is_help=True)
+
+
+def analyze(
+    store: StoreOpt = None,
+    journey: JourneyOpt = None,
+    intent_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--intent-model",
+            help="Intent model from `kizuki intents train` (default: trained on the store's "
+            "labelled contacts).",
+            show_default=False,
+        ),
+    ] = None,
+    contact_reasons: Annotated[
+        bool | None,
+        typer.Option(
+            "--contact-reasons/--no-contact-reasons",
+            help="Classify contacts and help searches by intent and look for new and rising "
+            "topics (default: on). --no-contact-reasons is faster; the tables of an earlier "
+            "run stay.",
+            show_default=False,
+        ),
+    ] = None,
+    assignments: SetOpt = None,
+) -> None:
+    """Compute every analysis and write the result tables into the store.
+
+    The run and the settings it used are recorded (`kizuki runs`).
+    """
+    kz = open_kizuki(
+        store,
+        assignments=assignments,
+        analyze_journey=journey,
+        analyze_intent_model=intent_model,
+        analyze_contact_reasons=contact_reasons,
+    )
+    with rich_progress() as progress:
+        written = kz.analyze(progress=progress)
+    out.print(f"wrote {len(written)} result tables: {', '.join(written)}")
+
+
+def _duration(row: dict[Any, Any]) -> str:
+    return f"{(row['finished_at'] - row['started_at']).total_seconds():.1f} s"
+
+
+def runs(
+    store: StoreOpt = None,
+    limit: Annotated[int, typer.Option("--limit", help="Newest runs to show.")] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the recorded `kizuki analyze` runs, newest first.
+
+    Each with its version, time, status, the steps it skipped and the tables it wrote;
+    --json prints everything, the whole configuration included.
+    """
+    kz = open_kizuki(store)
+    frame = kz.runs().head(limit)
+    rows = frame.to_dict("records")
+    if as_json:
+        for row in rows:
+            for key in ("config", "journey", "inputs", "steps", "tables_written"):
+                row[key] = json.loads(row[key]) if row[key] else None
+        out.print_json(json.dumps(rows, default=str, ensure_ascii=False))
+        return
+    if not rows:
+        out.print(f"no analyze runs recorded in {kz.url}; run `kizuki analyze`")
+        return
+    table = Table(title=f"analyze runs in {kz.url}")
+    for column in ("run", "started (UTC)", "took", "status", "version", "skipped", "tables"):
+        table.add_column(column)
+    for row in rows:
+        steps = json.loads(row["steps"] or "[]")
+        skipped = ", ".join(s["step"] for s in steps if s["status"] == "skipped") or "—"
+        table.add_row(
+            str(row["run_id"])[:8],
+            f"{row['started_at']:%Y-%m-%d %H:%M:%S}",
+            _duration(row),
+            str(row["status"]),
+            str(row["kizuki_version"]),
+            skipped,
+            str(len(json.loads(row["tables_written"] or "[]"))),
+        )
+    out.print(table)
+
+
+def show_settings(
+    assignments: SetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print the settings in effect here, each with what it means.
+
+    Defaults, then the settings file (--config, $KIZUKI_CONFIG or ./kizuki.toml), then
+    KIZUKI_* variables (nested keys joined by __), then --set.
+    """
+    from kizuki.settings import leaf_settings
+
+    current = settings(assignments=assignments).model_dump(mode="json")
+    if as_json:
+        out.print_json(json.dumps(current, ensure_ascii=False))
+        return
+    for path, field in leaf_settings():
+        value: Any = current
+        for part in path:
+            value = value[part]
+        out.print(f"{'.'.join(path)} = {json.dumps(value, ensure_ascii=False)}", highlight=False)
+        out.print(f"    {field.description}", style="dim", highlight=False)
+
+
+def journey_check(store: StoreOpt = None, journey: JourneyOpt = None) -> None:
+    """List the pages and events of the store that no stage of the journey map matches."""
+    kz = open_kizuki(store, analyze_journey=journey)
+    name = kz.settings.analyze.journey
+    unmatched = kz.unmatched_pages(name)
+    if unmatched.empty:
+        out.print(f"journey map {name}: every page and event of the store is matched")
+        return
+    table = Table(title=f"unmatched by journey map {name}")
+    for column in ("kind", "name", "events", "visitors"):
+        table.add_column(column, justify="right" if column in ("events", "visitors") else "left")
+    for row in unmatched.itertuples(index=False):
+        table.add_row(str(row.kind), str(row.name), f"{row.events:,}", f"{row.visitors:,}")
+    out.print(table)
+    out.print(f"{len(unmatched)} unmatched pages/events")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+    app.command()(analyze)
+    app.command()(runs)
+    app.command("settings")(show_settings)
+    journey_app.command("check")(journey_check)
+    app.add_typer(journey_app, name="journey")

@@ -1,0 +1,87 @@
+"""Commands that make and fill a store: ``init``, ``simulate``, ``ingest``, ``redact``."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kizuki.cli.options import StoreOpt, open_kizuki, out, rich_progress
+
+__all__ = ["register"]
+
+
+class GA4Format(StrEnum):
+    """File formats of a GA4 BigQuery export."""
+
+    parquet = "parquet"
+    jsonl = "jsonl"
+
+
+def init(store: StoreOpt = None) -> None:
+    """Create (or migrate) a store with the canonical tables."""
+    kz = open_kizuki(store)
+    out.print(f"store {kz.url} at schema version {kz.schema_version()}")
+
+
+def simulate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the files to.")],
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Company config YAML (default: built in).")
+    ] = None,
+    customers: Annotated[int | None, typer.Option(help="Number of customers.")] = None,
+    days: Annotated[int | None, typer.Option(help="Days of history.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same bytes).")] = None,
+    ga4_format: Annotated[
+        GA4Format, typer.Option(help="GA4 export file format: parquet or jsonl (NDJSON).")
+    ] = GA4Format.parquet,
+) -> None:
+    """Simulate the demo company: canonical files, GA4 and Zendesk exports, and ground truth."""
+    from kizuki.simulate import load_config, simulate_company
+
+    cfg = load_config(config, customers=customers, days=days, seed=seed)
+    with rich_progress() as progress:
+        result = simulate_company(cfg, out_dir, progress=progress, ga4_format=ga4_format.value)
+    out.print(result.summary())
+
+
+def ingest(
+    source: Annotated[str, typer.Argument(help="Format: ga4, zendesk, or csv/tsv/parquet/jsonl.")],
+    files: Annotated[list[Path], typer.Argument(help="Files to ingest.", exists=False)],
+    store: StoreOpt = None,
+    table: Annotated[
+        str | None,
+        typer.Option(help="Canonical table for csv/tsv/parquet/jsonl (default: file name)."),
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="YAML column mapping {canonical: source column}.")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Text encoding of csv/tsv (default: detect UTF-8/CP932).")
+    ] = None,
+) -> None:
+    """Validate, redact, deduplicate and load files; bad rows go to quarantine."""
+    kz = open_kizuki(store)
+    with rich_progress() as progress:
+        results = kz.ingest(
+            source, files, table=table, mapping=mapping, encoding=encoding, progress=progress
+        )
+    for r in results:
+        out.print(r.summary())
+
+
+def redact() -> None:
+    """Redact personal data from each line of standard input (check the redactor on your text)."""
+    from kizuki.ingest.redact import redact_text
+
+    for line in sys.stdin:
+        sys.stdout.write(redact_text(line.rstrip("\n")) + "\n")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+    for command in (init, simulate, ingest, redact):
+        app.command()(command)

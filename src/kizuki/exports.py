@@ -1,0 +1,89 @@
+"""What ``kizuki export`` writes: the ranked friction-point table, as CSV or JSON.
+
+The friction table has one row per page of ``result_silent_customers`` (the ``total`` row left
+out), ranked by revenue at risk, then silent customers, then customers affected, so it can be
+compared with the simulator's ``ground_truth/problems.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from kizuki.errors import ConfigError
+
+__all__ = ["EXPORT_COLUMNS", "ExportFormat", "friction_export_table", "write_export"]
+
+#: Columns of :func:`friction_export_table`, in order (the first twelve are the contract).
+EXPORT_COLUMNS = (
+    "rank",
+    "stage",
+    "page_path",
+    "signal",
+    "intent",
+    "affected",
+    "contacted",
+    "silent",
+    "silent_ci_low",
+    "silent_ci_high",
+    "contact_rate",
+    "revenue_at_risk",
+    "revenue_at_risk_ci_low",
+    "revenue_at_risk_ci_high",
+    "affected_ci_low",
+    "affected_ci_high",
+    "goodman_silent",
+    "survey_silent",
+    "detected",
+    "best_estimate",
+)
+TOTAL_STAGE = "total"
+ExportFormat = Literal["csv", "json"]
+
+
+def friction_export_table(silent: pd.DataFrame) -> pd.DataFrame:
+    """Rank the pages of a silent-customer table for export.
+
+    Parameters
+    ----------
+    silent
+        The table of :func:`kizuki.analytics.silent.silent_customers` (as stored in
+        ``result_silent_customers``).
+
+    Returns
+    -------
+    The columns :data:`EXPORT_COLUMNS`; ``rank`` starts at 1 (most revenue at risk).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({c: [1.0, 2.0] for c in EXPORT_COLUMNS[1:]})
+    >>> t["stage"] = ["billing", "total"]
+    >>> friction_export_table(t)["rank"].tolist()
+    [1]
+    """
+    pages = silent[silent["stage"] != TOTAL_STAGE]
+    ranked = pages.sort_values(
+        ["revenue_at_risk", "silent", "affected"], ascending=False, kind="stable"
+    ).reset_index(drop=True)
+    ranked.insert(0, "rank", range(1, len(ranked) + 1))
+    return ranked.loc[:, list(EXPORT_COLUMNS)]
+
+
+def write_export(table: pd.DataFrame, out: str | Path, fmt: str) -> Path:
+    """Write ``table`` to ``out`` as ``csv`` (UTF-8, header) or ``json`` (an array of records).
+
+    Raises
+    ------
+    ConfigError
+        ``fmt`` is neither ``csv`` nor ``json``.
+    """
+    path = Path(out)
+    if fmt == "csv":
+        table.to_csv(path, index=False)
+    elif fmt == "json":
+        path.write_text(table.to_json(orient="records", force_ascii=False), encoding="utf-8")
+    else:
+        raise ConfigError(f"unknown export format {fmt!r}; use 'csv' or 'json'")
+    return path

@@ -1,0 +1,74 @@
+"""The report's silent-customer section: the iceberg chart (contacted vs silent per page) and
+the pages with their estimates and intervals, and the assumptions of the run that made them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kizuki.report.charts import iceberg_chart
+from kizuki.report.context import ReportContext, Section
+
+__all__ = ["silent_section"]
+
+#: Friction pages shown in the iceberg chart and the silent-customer table.
+TOP_POINTS = 10
+
+
+def _page_label(row: Mapping[str, Any]) -> str:
+    return f"{row['page_path']} ({row['intent']})" if row.get("intent") else str(row["page_path"])
+
+
+def _assumptions(ctx: ReportContext) -> list[str]:
+    """The estimate's assumptions, with the values of the run that made the table."""
+    settings = ctx.settings
+    if settings is None:
+        return [ctx.t("report.run_unrecorded")]
+    cfg = settings.silent
+    return [
+        ctx.t("silent.assume.measured", window=cfg.window_days, boot=cfg.n_boot),
+        ctx.t("silent.assume.revenue", horizon=f"{cfg.horizon_months:g}"),
+        ctx.t(
+            "silent.assume.goodman",
+            rate=f"{cfg.goodman_contact_rate:.0%}",
+            low=f"{cfg.goodman_rate_low:.0%}",
+            high=f"{cfg.goodman_rate_high:.0%}",
+        ),
+        ctx.t("silent.assume.survey"),
+    ]
+
+
+def silent_section(ctx: ReportContext) -> Section | None:
+    """The iceberg (contacted vs silent per friction page) and the top pages with estimates;
+    pages where nothing was detected are counted, not listed."""
+    result = ctx.result("result_silent_customers")
+    if result is None:
+        return None
+    rows = result.to_pylist()
+    total = next((r for r in rows if r["stage"] == "total"), None)
+    checked = [r for r in rows if r["stage"] != "total"]
+    pages = sorted(
+        (r for r in checked if r["detected"]),
+        key=lambda r: (-(r["revenue_at_risk"] or 0.0), -(r["silent"] or 0.0)),
+    )[:TOP_POINTS]
+    for r in pages:
+        r["stage_label"] = ctx.label(f"stage.{r['stage']}", str(r["stage"]))
+        r["label"] = _page_label(r)
+        r["best_label"] = ctx.label(f"silent.best.{r['best_estimate']}", str(r["best_estimate"]))
+    chart = iceberg_chart(
+        "chart-iceberg",
+        [r["label"] for r in pages],
+        (ctx.t("silent.contacted"), [r["contacted"] or 0.0 for r in pages]),
+        (ctx.t("silent.silent"), [r["silent"] or 0.0 for r in pages]),
+        y_title=ctx.t("silent.customers"),
+    )
+    data = {
+        "intro": ctx.t("section.silent.intro"),
+        "pages": pages,
+        "undetected": sum(1 for r in checked if not r["detected"]),
+        "total": total,
+        "assumptions": _assumptions(ctx),
+        "empty": not checked,
+    }
+    charts = (chart,) if pages else ()
+    return Section("silent", ctx.t("section.silent.title"), "silent.html.j2", data, charts)

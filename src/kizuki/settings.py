@@ -4,22 +4,8 @@ One validated :class:`Settings` object holds everything a run can be told: the s
 report language, the ingest batch size, and every analysis parameter (``[analyze]`` and its
 tables ``[analyze.silent]``, ``[analyze.friction]`` …, each the config model of its analysis).
 It is made by :func:`load_settings` and passed in explicitly; nothing creates one at import.
-
-::
-
-    # kizuki.toml
-    store = "duckdb://data/kizuki.duckdb"
-    lang = "en"
-
-    [analyze]
-    journey = "my-journey.yaml"
-
-    [analyze.silent]
-    window_days = 7
-
-The same setting as an environment variable: ``KIZUKI_ANALYZE__SILENT__WINDOW_DAYS=7`` (nested
-keys joined by ``__``); as a flag: ``kizuki analyze --set analyze.silent.window_days=7``.
-Every field's description is its documentation (docs/configuration.md is generated from them).
+Every field's description is its documentation: docs/configuration.md (where each source and
+an example file are described) is generated from them.
 """
 
 from __future__ import annotations

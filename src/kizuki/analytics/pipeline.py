@@ -55,6 +55,7 @@ from kizuki.analytics.sessions import (
 )
 from kizuki.analytics.signals import ACTIVITY_SIGNALS, signals_from_events
 from kizuki.analytics.silent import estimate_silent, load_silent_inputs
+from kizuki.errors import SchemaError
 from kizuki.journey import Journey
 from kizuki.progress import ProgressCallback, no_progress
 from kizuki.schema import (
@@ -445,8 +446,14 @@ def run_pipeline(
                 record.append({"step": step.name, "status": "skipped", "reason": reason})
             else:
                 began = time.perf_counter()
-                for name, table in step.run(ctx).items():
+                output = step.run(ctx)
+                if list(output) != list(step.writes):
+                    raise SchemaError(
+                        f"step {step.name} returned {list(output)}; it declares {step.writes}"
+                    )
+                for name, table in output.items():
                     ctx.write(name, table)
+                del output  # its expressions may hold cached tables (e.g. the session days)
                 record.append(
                     {
                         "step": step.name,

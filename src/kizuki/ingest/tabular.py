@@ -372,8 +372,8 @@ def _parquet_chunks(path: Path, batch_rows: int, resume: Resume) -> Iterator[Chu
     """Chunks of a Parquet file as DuckDB scans of whole row groups, after ``resume``.
 
     DuckDB reads Parquet (nested GA4 arrays included) faster than a pyarrow read plus an Arrow
-    hand-over (docs/benchmarks.md, GA4 ingest), and a ``file_row_number`` range that follows row-group boundaries lets
-    it skip the other row groups. A chunk is as many row groups as fit in
+    hand-over (docs/benchmarks.md, GA4 ingest), and a ``file_row_number`` range that follows
+    row-group boundaries lets it skip the other row groups. A chunk is as many row groups as fit in
     ``max(batch_rows, PARQUET_CHUNK_ROWS)`` rows (at least one), so memory stays bounded by
     the chunk, not the file.
     """

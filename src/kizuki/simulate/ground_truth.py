@@ -1,8 +1,8 @@
 """The ground truth of a simulation: what was planted, so analyses can be checked against it.
 
 ``problems.json`` lists each problem's affected, contacted, silent and churned customers (and,
-for the N-day definition of contacted (docs/silent.md), who contacted within ``WINDOW_DAYS`` of the hit and each
-affected customer's contact delay);
+for the N-day definition of contacted in docs/silent.md, who contacted within ``WINDOW_DAYS``
+of the hit and each affected customer's contact delay);
 ``intents.json`` the true self-service success per intent (and whether the team's taxonomy
 has a label for it); ``customers.csv`` who churned and
 which problems hit them; ``malformed.json`` the defects planted in every file (so ingest counts

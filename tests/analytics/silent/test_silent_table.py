@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,18 +15,17 @@ import pandas as pd
 import pytest
 from known_mixtures import draw_units
 
-from kizuki.analytics.journey_stream import journey_events
-from kizuki.analytics.signals import ACTIVITY_SIGNALS, SignalConfig, signals_from_events
+from kizuki.analytics.pipeline import run_pipeline
 from kizuki.analytics.silent import (
     SILENT_COLUMNS,
     SilentConfig,
     SilentInputs,
     estimate_silent,
-    load_silent_inputs,
     silent_customers,
 )
 from kizuki.ingest import ingest_files
 from kizuki.journey import load_journey
+from kizuki.settings import AnalyzeSettings
 from kizuki.simulate import load_config, simulate_company
 from kizuki.store import Store, open_store
 
@@ -192,12 +190,14 @@ def test_a_page_without_a_problem_is_not_detected() -> None:
 # -- a small simulated company -----------------------------------------------------------------
 
 
-def _simulated_inputs(directory: Path, *, seed: int, customers: int) -> tuple[SilentInputs, Any]:
-    """Simulate the default company, ingest it into a fresh DuckDB store (one thread) and read
-    the estimator's inputs as ``kizuki analyze`` does: the stored journey stream of the demo
-    journey, its struggle signals and its self-service activity signals. Returns the inputs
-    and the simulator's planted problems."""
-    sim = simulate_company(load_config(None, seed=seed, customers=customers), directory / "data")
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, list[Any]]:
+    """2,500 customers over 90 days (the default company, seed 5), ingested into a fresh DuckDB
+    store (one thread) and analysed by the pipeline with the demo journey, 100 draws and seed 5
+    (as bench/accuracy_silent.py measures it at full size); the silent-customer table and the
+    simulator's planted problems."""
+    directory = tmp_path_factory.mktemp("silent-sim")
+    sim = simulate_company(load_config(None, seed=5, customers=2500), directory / "data")
     store = open_store(f"duckdb:///{directory / 'store.duckdb'}")
     store.duckdb.execute("SET threads=1")
     try:
@@ -205,43 +205,14 @@ def _simulated_inputs(directory: Path, *, seed: int, customers: int) -> tuple[Si
             ingest_files(store, "csv", [path], table=table)
         ingest_files(store, "ga4", [sim.ga4_file])
         ingest_files(store, "zendesk", [sim.zendesk_file])
-        _store_signals(store)
-        t = store.table
-        inputs = load_silent_inputs(
-            events=t("work_journey_events"),
-            signals=t("result_signals").union(t("work_activity_signals")),
-            contacts=t("contacts"),
-            customers=t("customers"),
-            subscriptions=t("subscriptions"),
-            surveys=t("surveys"),
-            incidents=t("incidents"),
-            config=SilentConfig(),
+        settings = AnalyzeSettings(
+            journey="demo", contact_reasons=False, seed=5, silent=SilentConfig(n_boot=100)
         )
+        run_pipeline(store, settings, load_journey(name="demo"))
+        out = store.to_arrow(store.table("result_silent_customers")).to_pandas()
     finally:
         store.close()
     truth = json.loads((sim.ground_truth_dir / "problems.json").read_text(encoding="utf-8"))
-    return inputs, truth
-
-
-def _store_signals(store: Store) -> None:
-    """The stored journey stream of the demo journey, its signals and its activity signals
-    (the tables the signals cache in the engine are dropped when this returns)."""
-    journey, t = load_journey(name="demo"), store.table
-    stream = journey_events(t("events"), t("searches"), journey, content=t("content"))
-    store.write_table("work_journey_events", stream)
-    stream = t("work_journey_events")
-    store.write_table("result_signals", signals_from_events(stream, journey))
-    activity = signals_from_events(stream, journey, SignalConfig(signals=ACTIVITY_SIGNALS))
-    store.write_table("work_activity_signals", activity)
-
-
-@pytest.fixture(scope="module")
-def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, list[Any]]:
-    """2,500 customers over 90 days (the default company, seed 5), estimated once with the
-    product's own signals (as bench/accuracy_silent.py measures it at full size)."""
-    tmp = tmp_path_factory.mktemp("silent-sim")
-    inputs, truth = _simulated_inputs(tmp, seed=5, customers=2500)
-    out = estimate_silent(inputs, SilentConfig(n_boot=100), rng=np.random.default_rng(5))
     return out, truth
 
 

@@ -140,3 +140,11 @@ def test_spark_store_has_every_table_and_keeps_nulls(spark_store: Store) -> None
     assert got.column("n").to_pylist() == [1, None]
     with pytest.raises(StoreError, match="needs a DuckDB store"):
         spark_store.duckdb  # noqa: B018
+
+
+def test_a_spark_store_without_java_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pyspark")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(StoreError, match=r"need a Java runtime.*openjdk"):
+        open_store("spark://local[1]")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -236,6 +237,11 @@ def _spark_session(master: str, warehouse: str) -> Any:
         raise StoreError(
             "spark:// stores need the spark extra: pip install 'kizuki[spark]'"
         ) from exc
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise StoreError(
+            "spark:// stores need a Java runtime and none was found (no java on PATH, no "
+            "JAVA_HOME); install one, e.g. apt-get install openjdk-17-jre-headless (make java)"
+        )
     return (
         SparkSession.builder.master(master)
         .appName("kizuki")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
 import kizuki
 from kizuki.core import Kizuki
@@ -154,3 +155,15 @@ def test_report_creates_its_folder_and_is_reachable_from_the_core(
 ) -> None:
     path = kz.report(tmp_path / "new" / "dir" / "r.html", lang="en")
     assert path.exists() and "Data overview" in path.read_text(encoding="utf-8")
+
+
+def test_report_names_the_run_it_shows(kz: Kizuki, tmp_path: Path) -> None:
+    run = kz.last_run()
+    assert run is not None
+    html = kz.report(tmp_path / "r.html", lang="en").read_text(encoding="utf-8")
+    when = run.finished_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    line = translate(
+        "report.run", "en", when=when, version=run.kizuki_version, run=run.run_id[:8],
+        journey="default",
+    )  # fmt: skip
+    assert str(escape(line)) in html

@@ -74,6 +74,7 @@ def render_html(ctx: ReportContext, *, generated_at: dt.datetime | None = None) 
         lang=ctx.lang,
         t=ctx.t,
         store_url=ctx.kz.url,
+        run=ctx.run,
         generated_at=generated_at or dt.datetime.now(dt.UTC),
         period=(start, end),
         kpis=kpis,

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+import ibis
 import pandas as pd
 import pyarrow as pa
 from pydantic import ValidationError
@@ -52,10 +53,6 @@ class RunRecord:
     error: str | None
 
 
-def _missing(value: Any) -> bool:
-    return not isinstance(value, str | list | dict) and bool(pd.isna(value))
-
-
 def _run_record(row: dict[str, Any]) -> RunRecord:
     config = json.loads(row["config"] or "{}")
     try:
@@ -87,7 +84,7 @@ class Kizuki:
 
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self.store = store
-        self.settings = settings or Settings()
+        self.settings = settings or load_settings()
 
     def __repr__(self) -> str:
         return f"Kizuki({self.store.url!r})"
@@ -199,22 +196,24 @@ class Kizuki:
         frame = self.result(RUNS_TABLE)
         return frame.sort_values("started_at", ascending=False).reset_index(drop=True)
 
+    def run_records(self, limit: int | None = None) -> list[RunRecord]:
+        """The recorded runs, newest first, with their JSON columns read (at most ``limit``)."""
+        self._require_result(RUNS_TABLE)
+        runs = self.store.table(RUNS_TABLE).order_by(ibis.desc("started_at"))
+        rows = self.store.to_arrow(runs if limit is None else runs.limit(limit)).to_pylist()
+        return [_run_record(row) for row in rows]
+
     def last_run(self) -> RunRecord | None:
         """The newest completed run, or None when the store has none recorded."""
-        runs = self.runs()
-        done = runs[runs["status"] == "completed"]
-        if done.empty:
-            return None
-        row = {str(k): v for k, v in done.iloc[0].to_dict().items()}
-        return _run_record({k: None if _missing(v) else v for k, v in row.items()})
+        return next((run for run in self.run_records() if run.status == "completed"), None)
 
     # -- results ----------------------------------------------------------------------------
     def has_result(self, name: str) -> bool:
         """Whether the store holds result table ``name``."""
         return name in self.store.list_tables()
 
-    def result_table(self, name: str) -> pa.Table:
-        """Result table ``name`` as Arrow (one of :data:`kizuki.schema.RESULT_TABLES`)."""
+    def _require_result(self, name: str) -> None:
+        """Raise NotFoundError, saying what to do, unless the store holds result ``name``."""
         if name not in RESULT_TABLES:
             raise NotFoundError(
                 f"{name!r} is not a result table; result tables: {', '.join(RESULT_TABLES)}"
@@ -224,6 +223,10 @@ class Kizuki:
                 f"result table {name!r} is not in store {self.url}; "
                 f"run `kizuki analyze --store {self.url}` first"
             )
+
+    def result_table(self, name: str) -> pa.Table:
+        """Result table ``name`` as Arrow (one of :data:`kizuki.schema.RESULT_TABLES`)."""
+        self._require_result(name)
         return self.store.to_arrow(self.store.table(name))
 
     def result(self, name: str) -> pd.DataFrame:
@@ -322,8 +325,7 @@ class Kizuki:
         return self._frame(c.group_by(["intent", "source"]).aggregate(contacts=c.count()))
 
     def _result_expr(self, name: str) -> Any:
-        if not self.has_result(name):
-            self.result_table(name)  # raises the NotFoundError that says what to do
+        self._require_result(name)
         return self.store.table(name)
 
     def _frame(self, expr: Any) -> pd.DataFrame:

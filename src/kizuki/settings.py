@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +35,8 @@ __all__ = [
     "Settings",
     "leaf_settings",
     "load_settings",
+    "nested",
+    "parse_assignment",
     "parse_assignments",
 ]
 
@@ -125,22 +128,25 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, _TomlSource(settings_cls))
 
 
-class _TomlSource(PydanticBaseSettingsSource):
-    """The settings file chosen by :func:`load_settings` (set for the duration of one call)."""
+#: The settings file :func:`load_settings` is reading (pydantic-settings makes the sources).
+_SETTINGS_FILE: ContextVar[Path | None] = ContextVar("kizuki_settings_file", default=None)
 
-    path: Path | None = None
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """The settings file chosen by :func:`load_settings`, whole."""
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False  # unused: __call__ returns the whole document
 
     def __call__(self) -> dict[str, Any]:
-        if self.path is None:
+        path = _SETTINGS_FILE.get()
+        if path is None:
             return {}
         try:
-            with self.path.open("rb") as handle:
+            with path.open("rb") as handle:
                 return tomllib.load(handle)
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{self.path}: not valid TOML: {exc}") from None
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
 def _config_path(config_file: str | Path | None) -> Path | None:
@@ -185,7 +191,7 @@ def load_settings(
     7
     """
     path = _config_path(config_file)
-    _TomlSource.path = path
+    token = _SETTINGS_FILE.set(path)
     try:
         return Settings(**dict(overrides or {}))
     except ValidationError as exc:
@@ -197,36 +203,49 @@ def load_settings(
             f"invalid settings (from {source}KIZUKI_* variables or flags): {problems}"
         ) from None
     finally:
-        _TomlSource.path = None
+        _SETTINGS_FILE.reset(token)
+
+
+def nested(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Dotted keys as nested tables, e.g. overrides for :func:`load_settings`.
+
+    >>> nested({"analyze.silent.window_days": 7, "lang": "en"})
+    {'analyze': {'silent': {'window_days': 7}}, 'lang': 'en'}
+    """
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        node = out
+        *parents, leaf = key.split(".")
+        for part in parents:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"setting {key!r}: {part} is a value, not a table")
+            node = child
+        node[leaf] = value
+    return out
+
+
+def parse_assignment(item: str) -> tuple[str, Any]:
+    """``"analyze.seed=1"`` as ``("analyze.seed", 1)``: the value is read as a TOML value where
+    it parses (``7``, ``0.5``, ``true``, ``["a"]``), else as text."""
+    key, sep, raw = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. analyze.seed=1")
+    try:
+        value: Any = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.strip(), value
 
 
 def parse_assignments(assignments: Iterable[str]) -> dict[str, Any]:
     """``["analyze.silent.window_days=7"]`` as nested overrides for :func:`load_settings`.
-
-    Values are read as TOML values where they parse (``7``, ``0.5``, ``true``, ``["a"]``),
-    else as text. Unknown keys are refused when the settings are validated.
+    Unknown keys are refused when the settings are validated.
 
     >>> parse_assignments(["analyze.silent.window_days=7", "lang=en"])
     {'analyze': {'silent': {'window_days': 7}}, 'lang': 'en'}
     """
-    out: dict[str, Any] = {}
-    for item in assignments:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. analyze.seed=1")
-        try:
-            value: Any = tomllib.loads(f"v = {raw.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = raw.strip()
-        node = out
-        *parents, leaf = key.strip().split(".")
-        for part in parents:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                raise ConfigError(f"--set {item!r}: {part} is a value, not a table")
-            node = child
-        node[leaf] = value
-    return out
+    return nested(dict(parse_assignment(item) for item in assignments))
 
 
 def leaf_settings(

@@ -90,18 +90,18 @@ class Store:
         result types); a backend that computes another type for a column stores it cast.
         """
         if self.backend == "pyspark":
-            self._write_spark(name, data, overwrite=overwrite, schema=schema)
+            self._write_spark(name, data, "overwrite" if overwrite else "error", schema=schema)
             return
         self.con.create_table(name, data, overwrite=overwrite)
 
     def _write_spark(
-        self, name: str, data: pa.Table | Any, *, overwrite: bool, schema: ibis.Schema | None
+        self, name: str, data: pa.Table | Any, mode: str, *, schema: ibis.Schema | None = None
     ) -> None:
+        """Save ``data`` as Spark table ``name`` (``mode``: overwrite, error or append)."""
         session = self.con._session  # type: ignore[attr-defined]
-        mode = "overwrite" if overwrite else "error"
         if isinstance(data, ibis.Expr):
             if schema is None:
-                self.con.create_table(name, data, overwrite=overwrite)
+                self.con.create_table(name, data, overwrite=mode == "overwrite")
                 return
             # Spark's date_trunc returns a timestamp where Ibis expects a date, so Ibis's own
             # create_table would store such a column with another type than declared
@@ -127,8 +127,7 @@ class Store:
         if name not in self.list_tables():
             self.write_table(name, data, overwrite=False)
         elif self.backend == "pyspark":
-            frame = self.con._session.createDataFrame(data)  # type: ignore[attr-defined]
-            frame.write.saveAsTable(name, format="parquet", mode="append")
+            self._write_spark(name, data, "append")
         else:
             self.con.insert(name, data)
 

@@ -61,7 +61,6 @@ from kizuki.progress import ProgressCallback, no_progress
 from kizuki.schema import (
     RESULT_TABLES,
     RUNS_TABLE,
-    TABLES,
     result_arrow,
     result_expr,
     result_ibis_schema,
@@ -86,13 +85,18 @@ class RunContext:
     store: Store
     settings: AnalyzeSettings
     journey: Journey
-    #: Rows of every canonical table when the run started.
-    rows: Mapping[str, int]
+    #: The data overview when the run started (:func:`~kizuki.analytics.overview.data_overview`).
+    overview: Mapping[str, Any]
     progress: ProgressCallback = no_progress
     #: Intermediates several steps read (e.g. the journey stream), dropped after their last.
     cache: dict[str, Any] = field(default_factory=dict)
     pending: dict[str, Future[pd.DataFrame]] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """Rows of every canonical table when the run started."""
+        return {name: int(t["rows"]) for name, t in self.overview["tables"].items()}
 
     def table(self, name: str) -> ir.Table:
         """A canonical table, or a result an earlier step of this run wrote (waited for)."""
@@ -165,7 +169,7 @@ class Step:
 
 
 def _overview(ctx: RunContext) -> Output:
-    tables = data_overview(ctx.store)["tables"]
+    tables = ctx.overview["tables"]
     timestamp = pa.timestamp("us", tz="UTC")
     overview = pa.table(
         {
@@ -374,8 +378,10 @@ def _skip_reason(step: Step, rows: Mapping[str, int]) -> str | None:
     return None
 
 
-def _row_counts(store: Store) -> dict[str, int]:
-    return {name: int(store.table(name).count().execute()) for name in TABLES}
+def _in_declared_order(names: list[str]) -> list[str]:
+    """Result tables in the order of :data:`kizuki.schema.RESULT_TABLES`."""
+    order = {name: i for i, name in enumerate(RESULT_TABLES)}
+    return sorted(names, key=order.__getitem__)
 
 
 def _now() -> dt.datetime:
@@ -388,9 +394,6 @@ def _record_run(
     """Append the run's row to ``result_runs``."""
     from kizuki import __version__
 
-    order = {name: i for i, name in enumerate(RESULT_TABLES)}
-    position = {step.name: i for i, step in enumerate(STEPS)}
-    steps = sorted(steps, key=lambda s: position.get(s["step"], len(position)))
     row = {
         "run_id": uuid.uuid4().hex,
         "kizuki_version": __version__,
@@ -401,7 +404,7 @@ def _record_run(
         "journey": json.dumps(ctx.journey.model_dump(mode="json"), ensure_ascii=False),
         "inputs": json.dumps(dict(ctx.rows)),
         "steps": json.dumps(steps, ensure_ascii=False),
-        "tables_written": json.dumps(sorted(ctx.written, key=order.__getitem__)),
+        "tables_written": json.dumps(_in_declared_order(ctx.written)),
         "error": None if error is None else f"{type(error).__name__}: {error}",
     }
     ctx.store.append_table(RUNS_TABLE, result_arrow(RUNS_TABLE, pd.DataFrame([row])))
@@ -429,42 +432,29 @@ def run_pipeline(
     ['result_overview', 'result_events_daily', 'result_stage_daily']
     """
     started = _now()
-    steps = [step for step in STEPS if step.enabled(settings)]
-    ctx = RunContext(store, settings, journey, _row_counts(store), progress)
-    last_use = {key: i for i, step in enumerate(steps) for key in step.uses}
-    record: list[dict[str, Any]] = [
-        {"step": s.name, "status": "skipped", "reason": f"analyze.{s.switch} is false"}
-        for s in STEPS
-        if not s.enabled(settings)
-    ]
-    progress(PROGRESS, 0, len(steps))
+    enabled = [step for step in STEPS if step.enabled(settings)]
+    ctx = RunContext(store, settings, journey, data_overview(store), progress)
+    last_use = {key: step.name for step in enabled for key in step.uses}
+    record: list[dict[str, Any]] = []
+    done = 0
+    progress(PROGRESS, 0, len(enabled))
     try:
-        for i, step in enumerate(steps):
-            reason = _skip_reason(step, ctx.rows)
+        for step in STEPS:
+            if step not in enabled:
+                reason: str | None = f"analyze.{step.switch} is false"
+            else:
+                reason = _skip_reason(step, ctx.rows)
+                if reason is not None:
+                    progress(f"{PROGRESS}: skipped {step.name} ({reason})", 0, 0)
             if reason is not None:
-                progress(f"{PROGRESS}: skipped {step.name} ({reason})", 0, 0)
                 record.append({"step": step.name, "status": "skipped", "reason": reason})
             else:
-                began = time.perf_counter()
-                output = step.run(ctx)
-                if list(output) != list(step.writes):
-                    raise SchemaError(
-                        f"step {step.name} returned {list(output)}; it declares {step.writes}"
-                    )
-                for name, table in output.items():
-                    ctx.write(name, table)
-                del output  # its expressions may hold cached tables (e.g. the session days)
-                record.append(
-                    {
-                        "step": step.name,
-                        "status": "ran",
-                        "seconds": round(time.perf_counter() - began, 3),
-                        "tables": list(step.writes),
-                    }
-                )
-            for key in [k for k, last in last_use.items() if last == i]:
+                record.append(_run_step(ctx, step))
+            for key in [k for k, last in last_use.items() if last == step.name]:
                 ctx.cache.pop(key, None)  # e.g. frees the stream before the models need memory
-            progress(PROGRESS, i + 1, len(steps))
+            if step in enabled:
+                done += 1
+                progress(PROGRESS, done, len(enabled))
         ctx.settle()
     except BaseException as exc:
         for future in ctx.pending.values():
@@ -473,5 +463,16 @@ def run_pipeline(
         _record_run(ctx, started, record, exc)
         raise
     _record_run(ctx, started, record, None)
-    order = {name: i for i, name in enumerate(RESULT_TABLES)}
-    return sorted(ctx.written, key=order.__getitem__)
+    return _in_declared_order(ctx.written)
+
+
+def _run_step(ctx: RunContext, step: Step) -> dict[str, Any]:
+    """Run ``step``, write what it returns, and say how it went (for ``result_runs``)."""
+    began = time.perf_counter()
+    output = step.run(ctx)
+    if list(output) != list(step.writes):
+        raise SchemaError(f"step {step.name} returned {list(output)}; it declares {step.writes}")
+    for name, table in output.items():
+        ctx.write(name, table)
+    seconds = round(time.perf_counter() - began, 3)
+    return {"step": step.name, "status": "ran", "seconds": seconds, "tables": list(step.writes)}

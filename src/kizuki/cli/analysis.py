@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,20 +55,15 @@ def analyze(
 
     The run and the settings it used are recorded (`kizuki runs`).
     """
-    kz = open_kizuki(
-        store,
-        assignments=assignments,
-        analyze_journey=journey,
-        analyze_intent_model=intent_model,
-        analyze_contact_reasons=contact_reasons,
-    )
+    flags = {
+        "analyze.journey": journey,
+        "analyze.intent_model": intent_model,
+        "analyze.contact_reasons": contact_reasons,
+    }
+    kz = open_kizuki(store, assignments=assignments, flags=flags)
     with rich_progress() as progress:
         written = kz.analyze(progress=progress)
     out.print(f"wrote {len(written)} result tables: {', '.join(written)}")
-
-
-def _duration(row: dict[Any, Any]) -> str:
-    return f"{(row['finished_at'] - row['started_at']).total_seconds():.1f} s"
 
 
 def runs(
@@ -81,31 +77,27 @@ def runs(
     --json prints everything, the whole configuration included.
     """
     kz = open_kizuki(store)
-    frame = kz.runs().head(limit)
-    rows = frame.to_dict("records")
+    records = kz.run_records(limit)
     if as_json:
-        for row in rows:
-            for key in ("config", "journey", "inputs", "steps", "tables_written"):
-                row[key] = json.loads(row[key]) if row[key] else None
+        rows = [{k: v for k, v in asdict(r).items() if k != "settings"} for r in records]
         out.print_json(json.dumps(rows, default=str, ensure_ascii=False))
         return
-    if not rows:
+    if not records:
         out.print(f"no analyze runs recorded in {kz.url}; run `kizuki analyze`")
         return
     table = Table(title=f"analyze runs in {kz.url}")
     for column in ("run", "started (UTC)", "took", "status", "version", "skipped", "tables"):
         table.add_column(column)
-    for row in rows:
-        steps = json.loads(row["steps"] or "[]")
-        skipped = ", ".join(s["step"] for s in steps if s["status"] == "skipped") or "—"
+    for run in records:
+        skipped = ", ".join(s["step"] for s in run.steps if s["status"] == "skipped") or "—"
         table.add_row(
-            str(row["run_id"])[:8],
-            f"{row['started_at']:%Y-%m-%d %H:%M:%S}",
-            _duration(row),
-            str(row["status"]),
-            str(row["kizuki_version"]),
+            run.run_id[:8],
+            f"{run.started_at:%Y-%m-%d %H:%M:%S}",
+            f"{(run.finished_at - run.started_at).total_seconds():.1f} s",
+            run.status,
+            run.kizuki_version,
             skipped,
-            str(len(json.loads(row["tables_written"] or "[]"))),
+            str(len(run.tables_written)),
         )
     out.print(table)
 
@@ -135,7 +127,7 @@ def show_settings(
 
 def journey_check(store: StoreOpt = None, journey: JourneyOpt = None) -> None:
     """List the pages and events of the store that no stage of the journey map matches."""
-    kz = open_kizuki(store, analyze_journey=journey)
+    kz = open_kizuki(store, flags={"analyze.journey": journey})
     name = kz.settings.analyze.journey
     unmatched = kz.unmatched_pages(name)
     if unmatched.empty:

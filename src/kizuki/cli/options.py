@@ -4,7 +4,7 @@ opens the core object."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,41 +95,33 @@ EncodingOpt = Annotated[
 ]
 
 
-def _merge(into: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
-    for key, value in more.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value)
-        else:
-            into[key] = value
-    return into
-
-
 def settings(
-    *, store: str | None = None, assignments: list[str] | None = None, **flags: Any
+    *,
+    store: str | None = None,
+    assignments: list[str] | None = None,
+    flags: Mapping[str, Any] | None = None,
 ) -> Settings:
     """The settings for this command: defaults, the settings file, ``KIZUKI_*``, ``--set``,
-    then the command's own flags (``store``; ``analyze_*`` keywords go to ``[analyze]``)."""
-    from kizuki.settings import load_settings, parse_assignments
+    then the command's own flags (``{"analyze.journey": …}``; None: not given)."""
+    from kizuki.settings import load_settings, nested, parse_assignment
 
-    overrides = parse_assignments(assignments or [])
-    if store is not None:
-        overrides["store"] = store
-    for key, value in flags.items():
-        if value is None:
-            continue
-        if key.startswith("analyze_"):
-            _merge(overrides, {"analyze": {key.removeprefix("analyze_"): value}})
-        else:
-            overrides[key] = value
-    return load_settings(state.config, overrides)
+    given = dict(parse_assignment(item) for item in assignments or [])
+    given |= {
+        key: value for key, value in {"store": store, **(flags or {})}.items() if value is not None
+    }
+    return load_settings(state.config, nested(given))
 
 
-def open_kizuki(store: str | None = None, **flags: Any) -> Kizuki:
+def open_kizuki(
+    store: str | None = None,
+    *,
+    assignments: list[str] | None = None,
+    flags: Mapping[str, Any] | None = None,
+) -> Kizuki:
     """The core object on the command's store, with the command's settings."""
     import kizuki
 
-    resolved = settings(store=store, **flags)
-    return kizuki.open(settings=resolved)
+    return kizuki.open(settings=settings(store=store, assignments=assignments, flags=flags))
 
 
 @contextmanager

@@ -30,7 +30,7 @@ def report(
     ),
 ) -> None:
     """Write the self-contained HTML report (works offline)."""
-    kz = open_kizuki(store, lang=lang)
+    kz = open_kizuki(store, flags={"lang": lang})
     path = kz.report(out_file)
     out.print(f"report: {path.resolve()}")
 
@@ -68,7 +68,7 @@ def demo(
     """Simulate the demo company, ingest it, analyze it and write the report (safe to re-run)."""
     from kizuki.demo import run_demo
 
-    resolved = settings(lang=lang, demo_dir=directory)
+    resolved = settings(flags={"lang": lang, "demo_dir": directory})
     with rich_progress() as progress:
         result = run_demo(
             resolved.demo_dir,

@@ -479,12 +479,9 @@ def result_expr(name: str, expr: ir.Table) -> ir.Table:
             f"{name}: the analysis returned columns that differ from its declaration "
             f"(missing {missing}, not declared {extra})"
         )
-    columns = [
-        expr[c] if _same_type(have[c], declared[c]) else expr[c].cast(declared[c]).name(c)
-        for c in declared.names
-    ]
-    if list(have.names) == list(declared.names) and all(
-        _same_type(have[c], declared[c]) for c in declared.names
-    ):
+    differ = [c for c in declared.names if not _same_type(have[c], declared[c])]
+    if not differ and list(have.names) == list(declared.names):
         return expr
-    return expr.select(columns)
+    return expr.select(
+        [expr[c].cast(declared[c]).name(c) if c in differ else expr[c] for c in declared.names]
+    )

@@ -93,6 +93,8 @@ class Recorder:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     recorder = Recorder()
+    import kizuki.ingest.redact  # noqa: F401  # the report redacts with it: load the real one first
+
     simulate = types.ModuleType("kizuki.simulate")
     simulate.load_config = recorder.load_config  # type: ignore[attr-defined]
     simulate.simulate_company = recorder.simulate_company  # type: ignore[attr-defined]

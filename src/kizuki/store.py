@@ -188,9 +188,51 @@ def _create_runs_table(store: Store) -> None:
         store.con.create_table(RUNS_TABLE, schema=result_ibis_schema(RUNS_TABLE))
 
 
+def _add_missing_columns(store: Store) -> None:
+    """Create new tables and add the columns a table lacks (NULL in the rows it holds)."""
+    _create_missing_tables(store)
+    for name in [*SYSTEM_TABLES, *TABLES]:
+        have = set(store.con.table(name).columns)
+        for column, dtype in ibis_schema(name).items():
+            if column in have:
+                continue
+            if store.backend == "duckdb":
+                sql_type = _DUCKDB_TYPES[str(dtype)]
+                store.duckdb.execute(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {sql_type}')
+            else:
+                spark_type = _SPARK_TYPES[str(dtype)]
+                store.con._session.sql(  # type: ignore[attr-defined]
+                    f"ALTER TABLE `{name}` ADD COLUMNS (`{column}` {spark_type})"
+                )
+
+
+_DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "int64": "BIGINT",
+    "float64": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "timestamp('UTC', 6)": "TIMESTAMPTZ",
+    "date": "DATE",
+}
+_SPARK_TYPES = {
+    "string": "STRING",
+    "int64": "BIGINT",
+    "float64": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "timestamp('UTC', 6)": "TIMESTAMP",
+    "date": "DATE",
+}
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical tables, quarantine and ingest_log", _create_missing_tables),
     Migration(2, "result_runs: a record of every analyze run", _create_runs_table),
+    Migration(
+        3,
+        "updates and identities: updated_at, contacts' raw channel and requester, comments, "
+        "identities, ingest_log.rows_updated",
+        _add_missing_columns,
+    ),
 )
 
 

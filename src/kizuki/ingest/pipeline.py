@@ -213,8 +213,10 @@ class _Run:
             if last:
                 totals.check(f"{self.path.name}")
                 con.execute(
-                    "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    "?::TIMESTAMPTZ, now())",
+                    "INSERT INTO ingest_log (batch_id, source, file, checksum, target_table, "
+                    "rows_in, rows_loaded, rows_duplicate, rows_quarantined, derived, started_at, "
+                    "finished_at, rows_updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                    "?::TIMESTAMPTZ, now(), 0)",
                     [
                         self.batch_id,
                         self.c.source,

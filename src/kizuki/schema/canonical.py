@@ -27,14 +27,16 @@ __all__ = [
     "ibis_schema",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _c(name: str, type_: ColumnType, required: bool = False, **kw: object) -> Column:
     return Column(name, type_, required, **kw)  # type: ignore[arg-type]
 
 
-CHANNELS = ("phone", "email", "chat", "chatbot", "form", "social")
+#: contact channels; ``other`` holds any channel a source names that Kizuki does not map (the
+#: source's own value is kept in ``contacts.channel_raw``)
+CHANNELS = ("phone", "email", "chat", "chatbot", "form", "social", "other")
 SURVEY_KINDS = ("nps", "csat", "ces")
 
 TABLES: Mapping[str, TableDef] = {
@@ -52,6 +54,8 @@ TABLES: Mapping[str, TableDef] = {
                 _c("country", "string"),
                 _c("monthly_value", "float64"),
                 _c("attributes", "json"),
+                _c("updated_at", "timestamp"),
+                _c("email_hash", "string"),
             ),
             (Check("monthly_value IS NULL OR monthly_value >= 0", "monthly_value is negative"),),
             doc="One row per customer (account).",
@@ -68,6 +72,7 @@ TABLES: Mapping[str, TableDef] = {
                 _c("ended_at", "timestamp"),
                 _c("status", "string", True, enum=("trial", "active", "cancelled", "churned")),
                 _c("monthly_value", "float64"),
+                _c("updated_at", "timestamp"),
             ),
             (Check("ended_at IS NULL OR ended_at >= started_at", "ended_at is before started_at"),),
             doc="Subscription periods; churn is a subscription that ended and was not renewed.",
@@ -143,6 +148,11 @@ TABLES: Mapping[str, TableDef] = {
                 _c("text", "string", redact=True),
                 _c("intent", "string"),
                 _c("agent_id", "string"),
+                _c("updated_at", "timestamp"),
+                _c("channel_raw", "string"),
+                _c("requester_id", "string"),
+                _c("requester_email_hash", "string"),
+                _c("tags", "json"),
             ),
             (
                 Check(
@@ -155,6 +165,38 @@ TABLES: Mapping[str, TableDef] = {
                 ),
             ),
             doc="Helpdesk tickets, chats, calls and chatbot conversations.",
+        ),
+        TableDef(
+            "comments",
+            "comment_id",
+            (
+                _c("comment_id", "string", True),
+                _c("contact_id", "string", True),
+                _c("ts", "timestamp", True),
+                _c("author_id", "string"),
+                _c("author_role", "string", enum=("customer", "agent", "system")),
+                _c("public", "bool"),
+                _c("text", "string", redact=True),
+            ),
+            doc="The messages of a contact's conversation (ticket comments, chat lines).",
+        ),
+        TableDef(
+            "identities",
+            "identity_id",
+            (
+                _c("identity_id", "string", True, doc="``kind:value``, e.g. ``requester_id:42``"),
+                _c(
+                    "kind",
+                    "string",
+                    True,
+                    enum=("anonymous_id", "requester_id", "email_hash", "user_id"),
+                ),
+                _c("value", "string", True),
+                _c("customer_id", "string", True),
+                _c("source", "string"),
+                _c("updated_at", "timestamp"),
+            ),
+            doc="Known links from a source's identifier to a customer (helpdesk users, CRM).",
         ),
         TableDef(
             "surveys",
@@ -233,6 +275,7 @@ SYSTEM_TABLES: Mapping[str, ibis.Schema] = {
             "derived": dt.string,  # JSON: rows written to other tables, e.g. {"searches": 120}
             "started_at": IBIS_TYPES["timestamp"],
             "finished_at": IBIS_TYPES["timestamp"],
+            "rows_updated": dt.int64,  # newer versions of rows already stored (upserts)
         }
     ),
     "schema_version": ibis.schema(

@@ -65,9 +65,14 @@ def write_canonical(
     rng: np.random.Generator,
 ) -> WriteStats:
     """Write one canonical table (with planted defects) and return what was planted."""
-    expected = TABLES[table].column_names
-    if list(columns) != expected:
+    tdef = TABLES[table]
+    expected = tdef.column_names
+    given = [c for c in expected if c in columns]
+    optional = {c.name for c in tdef.columns if not c.required}
+    if list(columns) != given or not set(expected) - set(given) <= optional:
         raise ValueError(f"{table}: columns {list(columns)} != schema {expected}")
+    n = len(next(iter(columns.values()))) if columns else 0
+    columns = {c: columns.get(c, [""] * n) for c in expected}  # columns not simulated: empty
     stats = WriteStats(file=f"canonical/{path.name}")
     planted = plant_rows(columns, RECIPES[table], quality, rng, stats)
     arrays = []

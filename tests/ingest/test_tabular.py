@@ -94,7 +94,9 @@ def test_quarantine_rows_name_file_row_and_reason(
     )
     assert [g[0] for g in got] == [3, 4, 5]  # the header is row 1
     assert {g[1:4] for g in got} == {(str(f), "csv", "contacts")}
-    assert got[0][4] == "channel 'fax' is not one of phone, email, chat, chatbot, form, social, other"
+    assert got[0][4] == (
+        "channel 'fax' is not one of phone, email, chat, chatbot, form, social, other"
+    )
     assert got[1][4] == "customer_id is missing" or got[1][4] == "contact_id is missing"
     assert got[2][4] == "row has 3 fields, expected 5"
     assert "090-1234-5678" not in got[0][5] and "<PHONE>" in got[0][5]  # raw is redacted

@@ -192,11 +192,19 @@ TABLES: Mapping[str, TableDef] = {
                     enum=("anonymous_id", "requester_id", "email_hash", "user_id"),
                 ),
                 _c("value", "string", True),
-                _c("customer_id", "string", True),
+                _c("customer_id", "string"),
+                _c("email_hash", "string", doc="keyed hash of the identifier's e-mail address"),
                 _c("source", "string"),
                 _c("updated_at", "timestamp"),
             ),
-            doc="Known links from a source's identifier to a customer (helpdesk users, CRM).",
+            (
+                Check(
+                    "customer_id IS NOT NULL OR email_hash IS NOT NULL",
+                    "neither customer_id nor email_hash is set",
+                ),
+            ),
+            doc="Known links from a source's identifier to a customer: directly (customer_id) or "
+            "through the keyed hash of an e-mail address a customer also has (helpdesk users).",
         ),
         TableDef(
             "surveys",

@@ -38,6 +38,9 @@ EXPORT_COLUMNS = (
     "survey_silent",
     "detected",
     "best_estimate",
+    "silent_identified",
+    "coverage",
+    "diagnostic",
 )
 TOTAL_STAGE = "total"
 ExportFormat = Literal["csv", "json"]
@@ -55,6 +58,10 @@ def friction_export_table(silent: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     The columns :data:`EXPORT_COLUMNS`; ``rank`` starts at 1 (most revenue at risk).
+    ``silent`` is the best estimate of all silent customers of the page (extrapolated to
+    visitors no identity links, docs/silent.md); ``silent_identified`` counts identified
+    customers only; ``coverage`` is the identified share of the affected; ``diagnostic`` is
+    empty when the figure is sound.
 
     Examples
     --------
@@ -68,7 +75,12 @@ def friction_export_table(silent: pd.DataFrame) -> pd.DataFrame:
         ["revenue_at_risk", "silent", "affected"], ascending=False, kind="stable"
     ).reset_index(drop=True)
     ranked.insert(0, "rank", range(1, len(ranked) + 1))
-    return ranked.loc[:, list(EXPORT_COLUMNS)]
+    for col in EXPORT_COLUMNS:
+        if col not in ranked.columns:  # a store analysed before these columns existed
+            ranked[col] = None
+    out = ranked.loc[:, list(EXPORT_COLUMNS)]
+    out["diagnostic"] = out["diagnostic"].fillna("")
+    return out
 
 
 def write_export(table: pd.DataFrame, out: str | Path, fmt: str) -> Path:

@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from kizuki.analytics.contact_reasons import IntentConfig
 from kizuki.analytics.fix_first import FixFirstConfig
 from kizuki.analytics.friction import FrictionConfig
+from kizuki.analytics.identity import IdentityConfig
 from kizuki.analytics.signals import SignalConfig
 from kizuki.analytics.silent import SilentConfig
 from kizuki.errors import ConfigError
@@ -70,6 +71,11 @@ class AnalyzeSettings(BaseModel):
         None,
         description="Intent model file from `kizuki intents train` (default: one trained on "
         "the store's labelled contacts).",
+    )
+    identity: IdentityConfig = Field(
+        default_factory=IdentityConfig,
+        description="Which customer an anonymous browser or a helpdesk requester is "
+        "(docs/identity.md).",
     )
     signals: SignalConfig = Field(
         default_factory=SignalConfig,

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 import kizuki
 from kizuki.analytics.contact_reasons import IntentConfig
+from kizuki.analytics.identity import browser_links, resolve_contacts
 from kizuki.analytics.journey_stream import journey_events
 from kizuki.analytics.pipeline import STEPS, run_pipeline
 from kizuki.analytics.signals import ACTIVITY_SIGNALS, SignalConfig, signals_from_events
@@ -61,7 +62,8 @@ def test_every_declared_result_is_written_in_declared_order(
 ) -> None:
     kz, written, calls = analyzed
     assert written == ANALYSES
-    assert calls[0] == ("analyze", 0, len(STEPS)) and calls[-1] == ("analyze", 8, 8)
+    n = len(STEPS)
+    assert calls[0] == ("analyze", 0, n) and calls[-1] == ("analyze", n, n)
     assert kz.friction_points()["sessions"].sum() > 0
 
 
@@ -114,12 +116,15 @@ def test_the_estimate_made_beside_the_friction_steps_is_the_direct_one(
     kz = analyzed[0]
     journey = load_journey(name="demo")
     t = kz.store.table
-    stream = journey_events(t("events"), t("searches"), journey, content=t("content")).cache()
+    links = browser_links(t("events"), t("identities"))
+    stream = journey_events(
+        t("events"), t("searches"), journey, content=t("content"), links=links
+    ).cache()
     activity = signals_from_events(stream, journey, SignalConfig(signals=ACTIVITY_SIGNALS))
     direct = silent_customers(
         events=stream,
         signals=t("result_signals").union(activity),
-        contacts=t("contacts"),
+        contacts=resolve_contacts(t("contacts"), t("identities"), t("customers")),
         customers=t("customers"),
         subscriptions=t("subscriptions"),
         surveys=t("surveys"),
@@ -218,7 +223,8 @@ def test_contact_reasons_can_be_left_out(small_store: Kizuki) -> None:
         progress=lambda step, done, total: calls.append((step, done, total)),
     )
     assert written == [name for name in ANALYSES if name not in CONTACT_REASONS]
-    assert calls[-1] == ("analyze", 6, 6)
+    n = len(STEPS) - 2  # the two contact-reason steps
+    assert calls[-1] == ("analyze", n, n)
 
 
 def test_steps_without_events_are_skipped_with_a_note() -> None:

@@ -16,6 +16,7 @@ import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
+from kizuki.analytics.identity import IdentityConfig, resolve_events
 from kizuki.analytics.sessions import sessionize
 from kizuki.journey import (
     HELP_STAGE,
@@ -155,6 +156,8 @@ def journey_events(
     content: ir.Table | None = None,
     gap_minutes: int = 30,
     use_session_id: bool = False,
+    links: ir.Table | None = None,
+    identity: IdentityConfig | None = None,
 ) -> ir.Table:
     """The event stream in sessions, with stages, help activity and context pages.
 
@@ -168,6 +171,10 @@ def journey_events(
         The journey map.
     gap_minutes, use_session_id
         Passed to :func:`~kizuki.analytics.sessions.sessionize`.
+    links, identity
+        Browser links (:func:`kizuki.analytics.identity.browser_links`) and their rules: an
+        anonymous event of a linked browser is its customer's (sessions are built per resolved
+        person, so a login in mid-session does not split it). None: ids as they are.
 
     Returns
     -------
@@ -198,6 +205,8 @@ def journey_events(
     ('event_id', 'ts', 'customer_id', 'visitor_id', 'session_key')
     """
     stream = _lean_stream(events, searches, journey)
+    if links is not None:
+        stream = resolve_events(stream, links, identity)
     if not use_session_id:
         stream = stream.drop("session_id")  # not needed: one column less to sort
     # Everything a page path and an event name decide is computed once per distinct pair and

@@ -43,6 +43,7 @@ from kizuki.analytics.contact_reasons import (
 from kizuki.analytics.fix_first import fix_first
 from kizuki.analytics.friction import find_friction_points, friction_paths, friction_weekly
 from kizuki.analytics.friction_examples import friction_examples
+from kizuki.analytics.identity import browser_links, identity_coverage, resolve_contacts
 from kizuki.analytics.journey_stream import journey_events
 from kizuki.analytics.overview import data_overview
 from kizuki.analytics.sessions import (
@@ -122,10 +123,27 @@ class RunContext:
                 content=t("content"),
                 gap_minutes=cfg.gap_minutes,
                 use_session_id=cfg.use_session_id,
+                links=self.links(),
+                identity=self.settings.identity,
             )
             self.cache["stream"] = events.cache()
         stream: ir.Table = self.cache["stream"]
         return stream
+
+    def links(self) -> ir.Table:
+        """Browsers linked to customers (:func:`~kizuki.analytics.identity.browser_links`),
+        computed once per run."""
+        if "links" not in self.cache:
+            links = browser_links(self.store.table("events"), self.store.table("identities"))
+            self.cache["links"] = links.cache()
+        table: ir.Table = self.cache["links"]
+        return table
+
+    def contacts(self) -> ir.Table:
+        """Contacts without deleted ones, each linked to its customer where the identities
+        allow (:func:`~kizuki.analytics.identity.resolve_contacts`)."""
+        t = self.store.table
+        return resolve_contacts(t("contacts"), t("identities"), t("customers"))
 
     def write(self, name: str, data: Table | Future[pd.DataFrame]) -> None:
         """Write result ``name`` as declared; a future is written when it is read or at the end."""
@@ -205,6 +223,16 @@ def _signals(ctx: RunContext) -> Output:
     return {"result_signals": signals_from_events(ctx.stream(), ctx.journey, ctx.settings.signals)}
 
 
+def _coverage(ctx: RunContext) -> Output:
+    """How much of the data is linked to a known customer (docs/identity.md)."""
+    return {
+        "result_coverage": identity_coverage(
+            ctx.table("events"), ctx.links(), ctx.stream(), ctx.table("result_signals"),
+            ctx.contacts(),
+        )
+    }  # fmt: skip
+
+
 def _silent(ctx: RunContext) -> Output:
     """Read the silent-customer inputs from the engine, then estimate in a worker thread.
 
@@ -220,7 +248,7 @@ def _silent(ctx: RunContext) -> Output:
     inputs = load_silent_inputs(
         events=ctx.stream(),  # sessionised: the signals' own session keys
         signals=ctx.table("result_signals").union(activity),
-        contacts=ctx.table("contacts"),
+        contacts=ctx.contacts(),
         customers=ctx.table("customers"),
         subscriptions=ctx.table("subscriptions"),
         surveys=ctx.table("surveys"),
@@ -239,7 +267,7 @@ def _silent(ctx: RunContext) -> Output:
 def _friction(ctx: RunContext) -> Output:
     cfg = ctx.settings.friction
     sig, stream = ctx.table("result_signals"), ctx.stream()
-    contacts, subscriptions = ctx.table("contacts"), ctx.table("subscriptions")
+    contacts, subscriptions = ctx.contacts(), ctx.table("subscriptions")
     return {
         "result_friction_points": find_friction_points(sig, stream, contacts, subscriptions, cfg),
         "result_friction_weekly": friction_weekly(sig),
@@ -277,7 +305,7 @@ def _intents(ctx: RunContext) -> Output:
     cfg = ctx.settings
     step = f"{PROGRESS}: contact reasons"
     ctx.progress(step, 0, 2)
-    contacts = contact_texts(ctx.table("contacts"))
+    contacts = contact_texts(ctx.contacts())
     if cfg.intent_model is not None:
         model: IntentClassifier | None
         model, info = load_intent_model(cfg.intent_model, contacts)
@@ -320,6 +348,7 @@ STEPS: tuple[Step, ...] = (
     Step("overview", ("result_overview",), _overview),
     Step("daily", ("result_events_daily", "result_stage_daily"), _daily, uses=("stream",)),
     Step("signals", ("result_signals",), _signals, needs=("events",), uses=("stream",)),
+    Step("coverage", ("result_coverage",), _coverage, needs=("events",), uses=("stream",)),
     Step(
         "silent",
         ("result_silent_customers",),

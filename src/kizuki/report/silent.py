@@ -35,7 +35,43 @@ def _assumptions(ctx: ReportContext) -> list[str]:
             high=f"{cfg.goodman_rate_high:.0%}",
         ),
         ctx.t("silent.assume.survey"),
+        ctx.t(
+            "silent.assume.identity",
+            window=f"{settings.identity.window_days:g}",
+            ratio=f"{cfg.unidentified_contact_ratio:g}",
+        ),
     ]
+
+
+def _coverage(ctx: ReportContext) -> dict[str, Any] | None:
+    """The linked shares of ``result_coverage`` as text, and whether they are too low."""
+    result = ctx.result("result_coverage")
+    if result is None:
+        return None
+    share = {r["metric"]: r["share"] for r in result.to_pylist()}
+
+    def pct(metric: str) -> str:
+        v = share.get(metric)
+        return "–" if v is None or v != v else f"{v:.0%}"
+
+    settings = ctx.settings
+    minimum = settings.silent.min_coverage if settings is not None else 0.3
+    visitors = share.get("struggling_visitors")
+    low = visitors is not None and visitors == visitors and visitors < minimum
+    line = ctx.t(
+        "silent.coverage",
+        sessions=pct("sessions"),
+        visitors=pct("struggling_visitors"),
+        contacts=pct("contacts"),
+        browsers=pct("browsers"),
+    )
+    return {"line": line, "low": ctx.t("silent.coverage_low", min=f"{minimum:.0%}") if low else ""}
+
+
+def _diagnostics(ctx: ReportContext, row: Mapping[str, Any]) -> list[str]:
+    """The page's diagnostics (``low_coverage,flat_likelihood`` …) as sentences."""
+    codes = [c for c in str(row.get("diagnostic") or "").split(",") if c]
+    return [ctx.label(f"silent.diag.{c}", c) for c in codes]
 
 
 def silent_section(ctx: ReportContext) -> Section | None:
@@ -43,6 +79,14 @@ def silent_section(ctx: ReportContext) -> Section | None:
     pages where nothing was detected are counted, not listed."""
     result = ctx.result("result_silent_customers")
     if result is None:
+        if ctx.overview["tables"].get("events", {}).get("rows") and not ctx.overview["tables"].get(
+            "contacts", {}
+        ).get("rows"):
+            data: dict[str, Any] = {
+                "intro": ctx.t("section.silent.intro"),
+                "needs": ctx.t("silent.needs_contacts"),
+            }
+            return Section("silent", ctx.t("section.silent.title"), "silent.html.j2", data)
         return None
     rows = result.to_pylist()
     total = next((r for r in rows if r["stage"] == "total"), None)
@@ -55,6 +99,7 @@ def silent_section(ctx: ReportContext) -> Section | None:
         r["stage_label"] = ctx.label(f"stage.{r['stage']}", str(r["stage"]))
         r["label"] = _page_label(r)
         r["best_label"] = ctx.label(f"silent.best.{r['best_estimate']}", str(r["best_estimate"]))
+        r["diagnostics"] = _diagnostics(ctx, r)
     chart = iceberg_chart(
         "chart-iceberg",
         [r["label"] for r in pages],
@@ -68,6 +113,8 @@ def silent_section(ctx: ReportContext) -> Section | None:
         "undetected": sum(1 for r in checked if not r["detected"]),
         "total": total,
         "assumptions": _assumptions(ctx),
+        "coverage": _coverage(ctx),
+        "needs": None,
         "empty": not checked,
     }
     charts = (chart,) if pages else ()

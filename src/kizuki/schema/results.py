@@ -128,6 +128,17 @@ _TABLES: tuple[ResultDef, ...] = (
         ),
     ),
     ResultDef(
+        "result_coverage",
+        "How much of the data is linked to a known customer (docs/identity.md).",
+        ("metric",),
+        (
+            _col("metric", "string", "browsers, sessions, struggling_visitors or contacts"),
+            _col("total", "int64", "how many there are", "rows"),
+            _col("linked", "int64", "of them, linked to a known customer", "rows"),
+            _col("share", "float64", "linked / total (NULL when there are none)", _SHARE),
+        ),
+    ),
+    ResultDef(
         "result_friction_points",
         "Friction points (stage, signal, page, intent) with reach, rates and outcomes.",
         ("point_id",),
@@ -221,6 +232,20 @@ _TABLES: tuple[ResultDef, ...] = (
             *_interval("survey_silent", "float64", "from dissatisfied respondents", "customers"),
             _col("survey_responses", "float64", "survey answers behind it", "responses"),
             _col("best_estimate", "string", "measured, survey or goodman"),
+            _col(
+                "affected_identified", "float64", "of affected, identified customers", "customers"
+            ),
+            *_interval(
+                "silent_identified", "float64", "identified affected − contacted", "customers"
+            ),
+            _col("coverage", "float64", "affected_identified / affected", _SHARE),
+            _col("linked_share", "float64", "human contacts linked to a customer", _SHARE),
+            _col(
+                "diagnostic",
+                "string",
+                "why the figures cannot be trusted (low_coverage, low_linkage, "
+                "flat_likelihood), NULL when sound",
+            ),
         ),
     ),
     ResultDef(

@@ -57,3 +57,38 @@ class SilentConfig(BaseModel):
     nps_detractor_max: Annotated[float, Field(description="NPS at or below: dissatisfied")] = 6.0
     csat_low_max: Annotated[float, Field(description="CSAT at or below: dissatisfied")] = 2.0
     ces_low_max: Annotated[float, Field(description="CES at or below: dissatisfied")] = 3.0
+    unidentified_contact_ratio: Annotated[
+        float,
+        Field(
+            ge=1,
+            description="how far the contact rate of affected visitors no identity links to a "
+            "customer may differ from the identified ones' (a factor either way; the "
+            "extrapolated figures' intervals carry it)",
+        ),
+    ] = 1.5
+    min_coverage: Annotated[
+        float,
+        Field(
+            ge=0,
+            le=1,
+            description="share of a problem's affected visitors that must be identified "
+            "customers, else its figures carry the diagnostic low_coverage",
+        ),
+    ] = 0.3
+    min_link_share: Annotated[
+        float,
+        Field(
+            ge=0,
+            le=1,
+            description="share of human contacts that must link to a customer, else "
+            "diagnostic low_linkage",
+        ),
+    ] = 0.5
+    max_relative_width: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="95% interval of the affected count wider than this many times the "
+            "count: diagnostic flat_likelihood",
+        ),
+    ] = 1.5

@@ -42,6 +42,8 @@ class SilentInputs:
         dissatisfied``.
     labelled_share
         The share of human contacts that carry an intent label.
+    linked_share
+        The share of human contacts linked to a customer (1 when there are none).
     human_contacts
         Human (not chatbot) contacts in all.
     stages
@@ -54,6 +56,7 @@ class SilentInputs:
     labelled_share: float
     human_contacts: int
     stages: dict[str, str]
+    linked_share: float = 1.0
 
 
 def load_silent_inputs(
@@ -100,10 +103,15 @@ def load_silent_inputs(
     patterns = unit_patterns(units).to_pandas()
     after = unit_contacts(units, contacts, window_days=cfg.window_days).to_pandas()
     human = contacts.filter(contacts.channel != "chatbot")
-    counts = human.aggregate(n=human.count(), labelled=human.intent.notnull().sum()).to_pandas()
+    counts = human.aggregate(
+        n=human.count(),
+        labelled=human.intent.notnull().sum(),
+        linked=human.customer_id.notnull().sum(),
+    ).to_pandas()
     n_human = int(counts["n"].iloc[0])
-    labelled = counts["labelled"].iloc[0]
+    labelled, linked = counts["labelled"].iloc[0], counts["linked"].iloc[0]
     n_lab = 0 if pd.isna(labelled) else int(labelled)  # SUM over no rows: NULL (NaN on Spark)
+    n_linked = 0 if pd.isna(linked) else int(linked)
     resolved = (
         human.filter(human.customer_id.notnull() & human.resolved_at.notnull())
         .select("customer_id")
@@ -148,6 +156,7 @@ def load_silent_inputs(
         contacts_after=after,
         customers=cust,
         labelled_share=(n_lab / n_human) if n_human else 1.0,
+        linked_share=(n_linked / n_human) if n_human else 1.0,
         human_contacts=n_human,
         stages={str(k): str(v) for k, v in stages.items()},
     )

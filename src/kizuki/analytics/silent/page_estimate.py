@@ -127,8 +127,9 @@ def _page_customers(
 
 @dataclass(frozen=True)
 class _Counts:
-    """Affected, contacted and silent customers (estimate and draws of each), and each group's
-    posterior of being affected: for the estimate (1, G) and per bootstrap replicate (B, G)."""
+    """Affected, contacted and silent customers (estimate and draws of each) — of all visitors
+    and of identified customers — and each group's posterior of being affected: for the
+    estimate (1, G) and per bootstrap replicate (B, G)."""
 
     affected: float
     affected_draws: F64
@@ -138,6 +139,15 @@ class _Counts:
     silent_draws: F64
     post_hat: F64
     post_b: F64
+    affected_identified: float = 0.0
+    silent_identified: float = 0.0
+    silent_identified_draws: F64 | None = None
+
+
+def _share_draws(n: int, share: float, b: int, rng: np.random.Generator) -> F64:
+    """Binomial draws of a share measured on ``n`` rows (at least 1e-9)."""
+    draws = rng.binomial(max(n, 1), min(max(share, 0.0), 1.0), b) / max(n, 1)
+    return np.asarray(np.maximum(draws, 1e-9), dtype=np.float64)
 
 
 def _counts(
@@ -148,24 +158,39 @@ def _counts(
     cfg: SilentConfig,
     rng: np.random.Generator,
 ) -> _Counts:
-    """A, C and S of the page. C is the contact model's affected labelled contacters divided
-    by the labelled share of contacts (in the draws, a binomial draw of that share), at most A.
+    """A, C and S of the page: of identified customers, and extrapolated to all visitors.
+
+    The hit count counts units; :attr:`PageFit.persons_per_hit` turns it into persons, and
+    :attr:`PageFit.customers_per_hit` into identified customers (A_id). C_id is the contact
+    model's affected labelled contacters divided by the labelled share of contacts and by the
+    share linked to a customer (in the draws, binomial draws of those shares), at most A_id.
+    Visitors no identity links are never silent merely because no contact links to them:
+    they contact at the identified customers' rate C_id / A_id, within a factor
+    ``unidentified_contact_ratio`` either way (drawn log-uniformly for the interval).
     Without a problem all are 0 and the sessions' posterior is each customer's."""
     gr, b = pc.groups, cfg.n_boot
-    a_draws = pf.a_draws if detected else np.zeros(b)
-    a_hat = pf.a_hat if detected else 0.0
-    lam_draws = rng.binomial(max(inputs.human_contacts, 1), inputs.labelled_share, b) / max(
-        inputs.human_contacts, 1
-    )
-    lam_draws = np.maximum(lam_draws, 1e-9)
-    if detected:
-        post_hat, lab_hat = _strata_mixture(gr, gr.count, pc.contact_share)
-        post_b, lab_b = _strata_mixture(gr, gr.boot, pc.contact_share)
-        c_hat = float(min(lab_hat[0] / inputs.labelled_share, a_hat))
-        c_draws = np.minimum(lab_b / lam_draws, a_draws)
-    else:  # no problem class: the sessions' posterior is all there is
-        post_hat, post_b = gr.w[None, :], np.broadcast_to(gr.w, gr.boot.shape)
-        c_hat, c_draws = 0.0, np.zeros(b)
+    if not detected:  # no problem class: the sessions' posterior is all there is
+        zeros = np.zeros(b)
+        post_b = np.broadcast_to(gr.w, gr.boot.shape)
+        return _Counts(0.0, zeros, 0.0, zeros, 0.0, zeros, gr.w[None, :], post_b, 0.0, 0.0, zeros)
+    units_hat, units_draws = pf.a_hat, pf.a_draws
+    a_hat, a_draws = units_hat * pf.persons_per_hit, units_draws * pf.persons_per_hit
+    id_hat, id_draws = units_hat * pf.customers_per_hit, units_draws * pf.customers_per_hit
+    n = inputs.human_contacts
+    lam = _share_draws(n, inputs.labelled_share, b, rng)
+    link = _share_draws(n, inputs.linked_share, b, rng)
+    found = max(inputs.labelled_share, 1e-9) * max(inputs.linked_share, 1e-9)
+    post_hat, lab_hat = _strata_mixture(gr, gr.count, pc.contact_share)
+    post_b, lab_b = _strata_mixture(gr, gr.boot, pc.contact_share)
+    c_id = float(min(lab_hat[0] / found, id_hat))
+    c_id_draws = np.minimum(lab_b / (lam * link), id_draws)
+    rate = c_id / id_hat if id_hat > 0 else 0.0
+    rate_draws = c_id_draws / np.maximum(id_draws, 1e-9)
+    spread = np.log(cfg.unidentified_contact_ratio)
+    factor = np.exp(rng.uniform(-spread, spread, b))
+    anon_hat, anon_draws = max(a_hat - id_hat, 0.0), np.maximum(a_draws - id_draws, 0.0)
+    c_hat = c_id + anon_hat * rate
+    c_draws = c_id_draws + anon_draws * np.minimum(rate_draws * factor, 1.0)
     return _Counts(
         affected=a_hat,
         affected_draws=a_draws,
@@ -175,7 +200,31 @@ def _counts(
         silent_draws=a_draws - c_draws,
         post_hat=post_hat,
         post_b=post_b,
+        affected_identified=id_hat,
+        silent_identified=id_hat - c_id,
+        silent_identified_draws=id_draws - c_id_draws,
     )
+
+
+def _diagnostic(
+    detected: bool, counts: _Counts, linked_share: float, cfg: SilentConfig
+) -> str | None:
+    """Why a detected page's figures cannot be trusted, comma-separated, or None when sound:
+    ``low_coverage`` (few of its affected visitors are identified customers, so S rests on the
+    extrapolation), ``low_linkage`` (few contacts link to a customer, so C rests on the
+    correction), ``flat_likelihood`` (the data hardly identify the affected count)."""
+    if not detected:
+        return None
+    notes = []
+    coverage = counts.affected_identified / counts.affected if counts.affected > 0 else 1.0
+    if coverage < cfg.min_coverage:
+        notes.append("low_coverage")
+    if linked_share < cfg.min_link_share:
+        notes.append("low_linkage")
+    lo, hi = ci(counts.affected_draws)
+    if counts.affected > 0 and hi - lo > cfg.max_relative_width * counts.affected:
+        notes.append("flat_likelihood")
+    return ",".join(notes) or None
 
 
 def _outcome_weights(gr: CustomerGroups, post: F64) -> dict[str, F64]:
@@ -290,6 +339,9 @@ def page_row(
     c_hat, c_draws = counts.contacted, counts.contacted_draws
     s_hat, s_draws = counts.silent, counts.silent_draws
     s_lo, s_hi = ci(s_draws)
+    sid_draws = counts.silent_identified_draws
+    if sid_draws is None:
+        sid_draws = np.zeros(cfg.n_boot)
     rate_b = c_draws / np.maximum(a_draws, 1e-9)
     row: dict[str, Any] = {
         "stage": inputs.stages.get(pf.page),
@@ -331,11 +383,19 @@ def page_row(
         "survey_silent_ci_high": ci(survey.silent_draws)[1],
         "survey_responses": survey.responses,
         "best_estimate": _best_estimate(detected, s_hat, (s_lo, s_hi), survey.responses),
+        "affected_identified": counts.affected_identified,
+        "silent_identified": counts.silent_identified,
+        "silent_identified_ci_low": ci(sid_draws)[0],
+        "silent_identified_ci_high": ci(sid_draws)[1],
+        "coverage": counts.affected_identified / a_hat if a_hat > 0 else None,
+        "linked_share": inputs.linked_share,
+        "diagnostic": _diagnostic(detected, counts, inputs.linked_share, cfg),
     }
     draws = {
         "affected": a_draws,
         "contacted": c_draws,
         "silent": s_draws,
         "revenue": churn.revenue_draws,
+        "silent_identified": sid_draws,
     }
     return row, draws

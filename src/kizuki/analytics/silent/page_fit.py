@@ -107,6 +107,10 @@ class PageFit:
     cust: pd.DataFrame  # customer_id, w (posterior affected), units, top (likeliest unit's)
     helped: dict[str, set[Any]]  # help category -> customers with a unit that shows it
     post: pd.DataFrame  # error_kind, loop, help_kind -> post: a unit's posterior of a hit
+    #: persons (any visitor) per hit unit: Σ persons P(hit at least once) / Σ units P(hit)
+    persons_per_hit: float = 1.0
+    #: of those, identified customers per hit unit
+    customers_per_hit: float = 1.0
 
 
 def fit_page(page: str, grp: pd.DataFrame, cfg: SilentConfig, rng: np.random.Generator) -> PageFit:
@@ -133,6 +137,7 @@ def fit_page(page: str, grp: pd.DataFrame, cfg: SilentConfig, rng: np.random.Gen
     )
     by_pattern = g[[*UNIT_INDICATORS, "_post"]].drop_duplicates(list(UNIT_INDICATORS))
     by_pattern = by_pattern.rename(columns={"_post": "post"})
+    persons, customers = _persons_per_hit(g, post)
     g = g[g["customer_id"].notna()]
     per = g.groupby("customer_id", as_index=False).agg(
         _log_miss=("_log_miss", "sum"), units=("units", "sum"), top=("_post", "max")
@@ -140,7 +145,30 @@ def fit_page(page: str, grp: pd.DataFrame, cfg: SilentConfig, rng: np.random.Gen
     per["w"] = 1.0 - np.exp(per["_log_miss"])
     helped = {str(h): set(ids) for h, ids in g.groupby("help_kind")["customer_id"] if h != ""}
     cust = per[["customer_id", "w", "units", "top"]]
-    return PageFit(page, fit, pats.categories, a_hat, draws, cust, helped, by_pattern)
+    return PageFit(
+        page, fit, pats.categories, a_hat, draws, cust, helped, by_pattern, persons, customers
+    )
+
+
+def _persons_per_hit(g: pd.DataFrame, post: F64) -> tuple[float, float]:
+    """Persons, and identified customers, per expected hit unit of the page.
+
+    The hit count counts units; a person hit on several days has several hit units. Each
+    person's chance of at least one hit, summed, over the units' summed posterior turns the
+    count of hit units into one of persons (1 when everyone is hit once and has no other
+    units). Visitors are ``person_id`` when the patterns carry it, else ``customer_id``.
+    """
+    hits = float((post * g["units"].to_numpy(float)).sum())
+    if hits <= 0:
+        return 1.0, 1.0
+    key = "person_id" if "person_id" in g.columns else "customer_id"
+    ids = g[key].where(g[key].notna(), "\0anonymous")
+    miss = g.groupby(ids, dropna=False)["_log_miss"].sum()
+    w = 1.0 - np.exp(miss)
+    known = g.groupby(ids, dropna=False)["customer_id"].first().notna()
+    if key == "customer_id":
+        w = w[known]  # anonymous units without person ids: one pooled row, left out
+    return float(w.sum()) / hits, float(w[known].sum()) / hits
 
 
 def contacted_after_hit(pf: PageFit, after: pd.DataFrame, intent: str | None) -> set[Any]:

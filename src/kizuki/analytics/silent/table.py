@@ -68,6 +68,13 @@ SILENT_COLUMNS = (
     "survey_silent_ci_high",
     "survey_responses",
     "best_estimate",
+    "affected_identified",
+    "silent_identified",
+    "silent_identified_ci_low",
+    "silent_identified_ci_high",
+    "coverage",
+    "linked_share",
+    "diagnostic",
 )
 
 
@@ -148,11 +155,16 @@ def _total_row(out: pd.DataFrame, totals: dict[str, F64]) -> dict[str, Any]:
         total[col] = float(det[col].sum()) if len(det) else 0.0
     for col in ("goodman_silent", "goodman_silent_low", "goodman_silent_high", "survey_silent"):
         total[col] = float(det[col].sum()) if len(det) else 0.0
+    for col in ("affected_identified", "silent_identified"):
+        total[col] = float(det[col].sum()) if len(det) else 0.0
+    if total["affected"]:
+        total["coverage"] = total["affected_identified"] / total["affected"]
     for key, col in (
         ("affected", "affected"),
         ("contacted", "contacted"),
         ("silent", "silent"),
         ("revenue", "revenue_at_risk"),
+        ("silent_identified", "silent_identified"),
     ):
         if key in totals:
             total[f"{col}_ci_low"], total[f"{col}_ci_high"] = ci(totals[key])

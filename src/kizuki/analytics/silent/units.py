@@ -82,8 +82,8 @@ def session_units(
     use_session_id: bool = False,
     incident_margin_minutes: int = 60,
 ) -> ir.Table:
-    """One row per unit: ``session_key, customer_id, started_at, page_path, error_kind, loop,
-    help_kind``.
+    """One row per unit: ``session_key, customer_id, person_id, started_at, page_path,
+    error_kind, loop, help_kind``.
 
     A unit is a session with a non-help page view. Its page is where its first error signal
     happened, else its last non-help page (where the visitor was when they left or turned to
@@ -107,6 +107,7 @@ def session_units(
     # one pass over the sessions: what a unit needs, and its last non-help page
     sess = s.group_by(_key=s.session_key).aggregate(
         customer_id=s.customer_id.max(),
+        person_id=s.visitor_id.max(),
         started_at=s.ts.min(),
         _exit=s.page_path.argmax(s.ts, where=on_page),
         _paged=on_page.any(),
@@ -122,6 +123,7 @@ def session_units(
     units = sess.left_join(first_err, sess._key == first_err._ek).select(
         session_key=sess._key,
         customer_id=sess.customer_id,
+        person_id=sess.person_id,
         started_at=sess.started_at,
         page_path=ibis.coalesce(first_err._err_page, sess._exit),
     )
@@ -161,6 +163,7 @@ def session_units(
     return out.select(
         session_key=out.session_key,
         customer_id=out.customer_id,
+        person_id=out.person_id,
         started_at=out.started_at,
         page_path=out.page_path,
         error_kind=ibis.cases(
@@ -173,8 +176,10 @@ def session_units(
 
 
 def unit_patterns(units: ir.Table) -> ir.Table:
-    """Units per ``(customer_id, page_path, error_kind, loop, help_kind)``: column ``units``."""
-    return units.group_by(["customer_id", "page_path", *UNIT_INDICATORS]).aggregate(
+    """Units per ``(person_id, customer_id, page_path, error_kind, loop, help_kind)``: column
+    ``units``. ``person_id`` is the resolved visitor (a customer, else an anonymous browser);
+    ``customer_id`` is NULL for visitors no identity links to a customer."""
+    return units.group_by(["person_id", "customer_id", "page_path", *UNIT_INDICATORS]).aggregate(
         units=units.count()
     )
 

@@ -3,11 +3,37 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Mapping
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from kizuki.simulate import load_config, simulate_company
+
+# The default company (300 customers, 10 days, seed 3) as it was before the realism knobs
+# existed: with every knob off, the random streams must not shift. A deliberate change of the
+# default company's data changes these; say so in the CHANGELOG. First 32 digits of SHA-256.
+_PINNED = {
+    "canonical/contacts.csv": "1a59351e6192ccdb570ff84fcca92ded",
+    "canonical/content.csv": "845f01c9c1b46417484c18a2a844d286",
+    "canonical/customers.csv": "ec78aa7d513b0c2f1525ed51bb214589",
+    "canonical/incidents.csv": "bd4e680aa0efa16b63a05784f9c7c43d",
+    "canonical/mentions.csv": "08da7bab916dc7c56d968e26cfc63272",
+    "canonical/subscriptions.csv": "15857ff9f54655806df3e336a9271f5d",
+    "canonical/surveys.csv": "fbf38b5de078e841adc453b76646e1c6",
+    "config.yaml": "75b65a3f1e3e673a2738cd5361ad9478",
+    "ground_truth/customers.csv": "c1a1a29c73e6af1febce3f4b5182e263",
+    "ground_truth/intents.json": "f488d71501a9c77a835a59116116f37c",
+    "ground_truth/malformed.json": "5bbec1d654225105b99002c36f2ac3e9",
+    "ground_truth/pii.json": "b983596f14af337bd38f7f1db5de1303",
+    "zendesk/tickets.jsonl": "00a209c60d35684fc4c2267bbb8d3a9a",
+}
+# the GA4 rows (not the Parquet bytes, which name the pyarrow version) and problems.json
+# without the later ``page_paths`` key
+_PINNED_GA4_ROWS = "f33a7f0afb5600de825ff55874ffbe03"
+_PINNED_PROBLEMS = "bc646faac549d8f692b94a61c0c213fd"
 
 
 def _digests(root: Path) -> dict[str, str]:
@@ -24,7 +50,7 @@ def test_same_seed_gives_identical_files(tmp_path: Path, fmt: str) -> None:
     a = simulate_company(cfg, tmp_path / "a", ga4_format=fmt)  # type: ignore[arg-type]
     b = simulate_company(cfg, tmp_path / "b", ga4_format=fmt)  # type: ignore[arg-type]
     da, db = _digests(a.out_dir), _digests(b.out_dir)
-    assert len(da) == 7 + 1 + 1 + 5 + 1  # canonical, ga4, zendesk, ground truth, config.yaml
+    assert len(da) == 7 + 1 + 1 + 7 + 1  # canonical, ga4, zendesk, ground truth, config.yaml
     assert da == db
     assert a.n_events == b.n_events > 0
 
@@ -48,3 +74,57 @@ def test_rerun_replaces_previous_output(tmp_path: Path) -> None:
     stray.write_bytes(b"x")
     simulate_company(load_config(None, customers=300, days=20, seed=3), tmp_path)
     assert not stray.exists()
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_default_company_is_unchanged_by_the_realism_knobs(tmp_path: Path) -> None:
+    sim = simulate_company(load_config(None, customers=300, days=10, seed=3), tmp_path)
+    digests = _digests(sim.out_dir)
+    assert {k: digests[k][:32] for k in _PINNED} == _PINNED
+    rows = pq.read_table(sim.ga4_file).to_pylist()
+    text = json.dumps(rows, sort_keys=True, default=str, ensure_ascii=False)
+    assert _sha(text.encode())[:32] == _PINNED_GA4_ROWS
+    problems = json.loads((sim.ground_truth_dir / "problems.json").read_text(encoding="utf-8"))
+    for p in problems:
+        assert p.pop("page_paths") == [p["page_path"]]
+    dumped = json.dumps(problems, ensure_ascii=False, indent=1) + "\n"
+    assert _sha(dumped.encode())[:32] == _PINNED_PROBLEMS
+
+
+def test_hard_company_is_deterministic_too(tmp_path: Path) -> None:
+    cfg = load_config(Path("hard"), customers=300, days=20, seed=3)
+    a = simulate_company(cfg, tmp_path / "a")
+    b = simulate_company(cfg, tmp_path / "b")
+    assert _digests(a.out_dir) == _digests(b.out_dir)
+
+
+def _with_realism(tmp_path: Path, name: str, realism: Mapping[str, object]) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    data = {"inherits": "default", "customers": 300, "days": 20, "seed": 3, "realism": realism}
+    path.write_text(json.dumps(data), encoding="utf-8")  # JSON is YAML
+    return path
+
+
+def test_each_knob_draws_from_its_own_stream(tmp_path: Path) -> None:
+    """Ticket knobs leave the GA4 file alone; GA4 knobs leave the tickets alone."""
+    base = _digests(
+        simulate_company(load_config(None, customers=300, days=20, seed=3), tmp_path / "d").out_dir
+    )
+    tickets_only = {"tickets": {"linked_share": 0.7, "tag_rate_by_channel": {"phone": 0.1}}}
+    cfg = load_config(_with_realism(tmp_path, "t", tickets_only))
+    t = _digests(simulate_company(cfg, tmp_path / "t").out_dir)
+    assert t["ga4/events.parquet"] == base["ga4/events.parquet"]
+    assert t["zendesk/tickets.jsonl"] != base["zendesk/tickets.jsonl"]
+    ga4_only = {
+        "identity": {"anonymous_session_share": 0.5, "mid_session_login_share": 0.3},
+        "hits": {"continue_after_hit_share": 0.5, "reload_risk_ratio_given_error": 2.0},
+        "help_seekers": {"error_share": 0.2},
+    }
+    cfg = load_config(_with_realism(tmp_path, "g", ga4_only))
+    g = _digests(simulate_company(cfg, tmp_path / "g").out_dir)
+    assert g["ga4/events.parquet"] != base["ga4/events.parquet"]
+    for name in ("zendesk/tickets.jsonl", "ground_truth/problems.json", "canonical/surveys.csv"):
+        assert g[name] == base[name], name

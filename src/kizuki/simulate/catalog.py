@@ -44,6 +44,7 @@ class Catalog:
     intent_terms: tuple[tuple[NDArray[np.int32], NDArray[np.int32]], ...]  # (ja, en) per intent
     error_messages: tuple[str, ...]
     n_background_errors: int
+    extra_events: tuple[str, ...] = ()  # event names only some configs use (``login``)
 
     def page_code(self, path: str) -> int:
         """The code of a journey page path."""
@@ -112,6 +113,9 @@ def build_catalog(cfg: SimConfig) -> Catalog:
             per_lang.append(np.arange(start, len(terms), dtype=np.int32))
         intent_terms.append((per_lang[0], per_lang[1]))
     errors = list(cfg.behaviour.error_messages)
+    # generic messages join the background pool; a problem that throws one is not told apart
+    # by its message
+    errors.extend(m for m in cfg.realism.generic_errors.messages if m not in errors)
     n_bg = len(errors)
     for msg in [p.error_message for p in cfg.problems] + [i.error_message for i in cfg.incidents]:
         if msg not in errors:
@@ -138,6 +142,7 @@ def build_catalog(cfg: SimConfig) -> Catalog:
         intent_terms=tuple(intent_terms),
         error_messages=tuple(errors),
         n_background_errors=n_bg,
+        extra_events=("login",) if cfg.realism.identity.mid_session_login_share > 0 else (),
     )
 
 

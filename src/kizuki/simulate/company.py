@@ -29,8 +29,12 @@ from kizuki.simulate.defects import WriteStats
 from kizuki.simulate.ga4_arrow import build_ga4_table, build_vocab
 from kizuki.simulate.ga4_writer import Ga4Writer
 from kizuki.simulate.ground_truth import problem_truth, write_ground_truth
+from kizuki.simulate.hits import add_helpseeker_struggle, realistic_hits, write_hits
+from kizuki.simulate.identity import simulate_second_devices, write_identities
+from kizuki.simulate.linkage import retag_tickets, simulate_requesters
 from kizuki.simulate.population import Population, simulate_population
 from kizuki.simulate.problems import plant_incidents, plant_problems
+from kizuki.simulate.realism import HelpSeekerRealism
 from kizuki.simulate.sessions import Chunk, simulate_chunk_events
 from kizuki.simulate.specs import ContactRequests, SelfServiceAttempts, SessionSpecs
 from kizuki.simulate.support import (
@@ -141,9 +145,14 @@ def simulate_company(
     cat = build_catalog(cfg)
     progress("population", 0, None)
     pop = simulate_population(cfg, clock, _rng(seed, 1))
+    pop.second = simulate_second_devices(cfg, pop, clock, _rng(seed, 301))
     planted = plant_problems(cfg, cat, pop, clock, _rng(seed, 2))
     incidents = plant_incidents(cfg, cat, pop, clock, _rng(seed, 3))
     bg_sessions, bg_contacts, bg_attempts = simulate_background(cfg, cat, pop, clock, _rng(seed, 4))
+    # the realism knobs (all off in the default company) draw from generators of their own
+    hits = realistic_hits(cfg, cat, pop, clock, planted.sessions, planted.hit_ent, planted.hit_ts)
+    if cfg.realism.help_seekers != HelpSeekerRealism():
+        add_helpseeker_struggle(cfg, cat, bg_sessions, _rng(seed, 405))
 
     # churn is final now: drop whatever would happen after a customer left
     contacts = ContactRequests.concat([planted.contacts, incidents.contacts, bg_contacts])
@@ -162,8 +171,9 @@ def simulate_company(
         hit_ts.append(ts[keep])
     tickets = assign_channels(cfg, contacts, clock, _rng(seed, 6))
     tickets = _with_emerging(cfg, pop, clock, _within(tickets, clock), seed)
+    retag_tickets(cfg, tickets)
     special = SessionSpecs.concat(
-        [planted.sessions, incidents.sessions, bg_sessions, _cancel_sessions(cat, pop, clock)]
+        [hits.sessions, incidents.sessions, bg_sessions, _cancel_sessions(cat, pop, clock)]
     )
     special = special.take(np.flatnonzero(_alive(pop, clock, special.ent, special.ts + MINUTE_US)))
     special = special.take(np.argsort(special.ent, kind="stable"))
@@ -175,7 +185,10 @@ def simulate_company(
     text = TextMaker(cfg, _rng(seed, 7))
     files: list[WriteStats] = [ga4_stats]
     z_path = dirs["zendesk"] / "tickets.jsonl"
-    z_stats, pii = write_zendesk(cfg, tickets, pop, clock, z_path, text, _rng(seed, 8))
+    requesters = simulate_requesters(cfg, tickets, pop)
+    z_stats, pii, people = write_zendesk(
+        cfg, tickets, pop, clock, z_path, text, _rng(seed, 8), requesters
+    )
     files.append(z_stats)
     rng = _rng(seed, 9)
     tables: dict[str, Callable[[], dict[str, list[str]]]] = {
@@ -197,6 +210,8 @@ def simulate_company(
 
     truths = problem_truth(cfg, pop, clock, tickets, hit_ent, hit_ts, planted.eligible)
     write_ground_truth(cfg, pop, clock, truths, tickets, attempts, files, pii, dirs["ground_truth"])
+    write_hits(dirs["ground_truth"] / "hits.csv", cfg, cat, pop, clock, hits)
+    write_identities(dirs["ground_truth"] / "identities.csv", pop, people)
     (out_dir / "config.yaml").write_text(cfg.to_yaml(), encoding="utf-8")
     return SimResult(
         out_dir=out_dir,

@@ -9,14 +9,15 @@ that names the key and the bad value.
 from __future__ import annotations
 
 import datetime as dt
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from kizuki.errors import ConfigError, NotFoundError
+from kizuki.errors import ConfigError
+from kizuki.simulate.config_files import default_config_path, named_configs, read_config
+from kizuki.simulate.realism import Realism, check_realism
 
 __all__ = [
     "Channel",
@@ -30,6 +31,7 @@ __all__ = [
     "Stage",
     "default_config_path",
     "load_config",
+    "named_configs",
 ]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -202,6 +204,12 @@ class Problem(_Model):
     error_message: str = "Error"
     signal_error: Probability = 0.6
     signal_loop: Probability = 0.4
+    other_page_paths: list[Annotated[str, Field(pattern=r"^/")]] = Field(default_factory=list)
+
+    @property
+    def page_paths(self) -> list[str]:
+        """Every page the problem is on, the main one (``page_path``) first."""
+        return [self.page_path, *self.other_page_paths]
 
 
 class Incident(_Model):
@@ -286,6 +294,7 @@ class SimConfig(_Model):
     surveys: Surveys = Surveys()
     text: Text = Text()
     quality: Quality = Quality()
+    realism: Realism = Realism()
 
     @model_validator(mode="after")
     def _check_references(self) -> SimConfig:
@@ -316,6 +325,11 @@ class SimConfig(_Model):
         for i, p in enumerate(self.problems):
             _ref(f"problems[{i}].stage", p.stage, stages, "a journey stage")
             _ref(f"problems[{i}].page_path", p.page_path, paths, "a page path of the journey")
+            for j, other in enumerate(p.other_page_paths):
+                key = f"problems[{i}].other_page_paths[{j}]"
+                _ref(key, other, paths, "a page path of the journey")
+                if other in p.page_paths[: j + 1]:
+                    _bad(key, other, "a page not listed before (nor the page_path)")
             _ref(f"problems[{i}].intent", p.intent, intents, "an intent name")
         for i, inc in enumerate(self.incidents):
             _ref(f"incidents[{i}].segment", inc.segment, segments, "a segment name")
@@ -323,6 +337,7 @@ class SimConfig(_Model):
             _ref(f"incidents[{i}].intent", inc.intent, intents, "an intent name")
             if inc.start.tzinfo is None:
                 _bad(f"incidents[{i}].start", str(inc.start), "a time with an offset (+09:00)")
+        check_realism(self.realism, [c.name for c in self.channels])
         return self
 
     @property
@@ -333,6 +348,13 @@ class SimConfig(_Model):
     def to_yaml(self) -> str:
         """The resolved configuration as YAML (what ``config.yaml`` of a simulation holds)."""
         data = self.model_dump(mode="json")
+        # knobs left at their defaults are not written, so a config that uses none of them
+        # reads as it did before they existed
+        if self.realism == Realism():
+            del data["realism"]
+        for prob in data["problems"]:
+            if not prob["other_page_paths"]:
+                del prob["other_page_paths"]
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -359,11 +381,6 @@ def _check_share_sum(key: str, shares: list[float]) -> None:
         _bad(f"{key}[].share", round(total, 6), "shares that add up to 1")
 
 
-def default_config_path() -> Path:
-    """Where the shipped default company config lives."""
-    return Path(str(resources.files("kizuki.simulate").joinpath("default_config.yaml")))
-
-
 def load_config(
     path: Path | None = None,
     *,
@@ -376,7 +393,9 @@ def load_config(
     Parameters
     ----------
     path
-        A YAML file; ``None`` reads the shipped default company.
+        A YAML file, or the name of a shipped config (``default``, ``hard``); ``None`` reads
+        the shipped default company. A file with ``inherits: NAME`` (a shipped config's name,
+        or a YAML path relative to the file) starts from that config and overrides its keys.
     customers, days, seed
         Overrides of the top-level keys of the same names.
 
@@ -385,23 +404,17 @@ def load_config(
     ConfigError
         The YAML cannot be parsed or a key has a bad value (the message names both).
     NotFoundError
-        ``path`` does not exist.
+        ``path`` does not exist and is not a shipped config's name.
 
     Examples
     --------
     >>> cfg = load_config(None, customers=500, days=30, seed=7)
     >>> cfg.customers, cfg.days, cfg.seed
     (500, 30, 7)
+    >>> load_config(Path("hard"), customers=500).realism.identity.anonymous_session_share
+    0.5
     """
-    source = path if path is not None else default_config_path()
-    if not source.is_file():
-        raise NotFoundError(f"simulator config {source} does not exist; pass an existing YAML")
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"simulator config {source} is not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(f"simulator config {source}: expected a mapping, got {raw!r:.80}")
+    source, raw = read_config(path)
     for key, value in (("customers", customers), ("days", days), ("seed", seed)):
         if value is not None:
             raw[key] = value

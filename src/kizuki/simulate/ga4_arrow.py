@@ -18,7 +18,8 @@ from numpy.typing import NDArray
 from kizuki.simulate.catalog import LANGS, Catalog
 from kizuki.simulate.clock import DAY_US, JST_US, Clock
 from kizuki.simulate.config import SimConfig
-from kizuki.simulate.population import Population, customer_ids, pseudo_ids
+from kizuki.simulate.identity import device_slots
+from kizuki.simulate.population import Population, customer_ids
 from kizuki.simulate.sessions import EventBatch, event_names
 
 __all__ = ["GA4_SCHEMA", "Ga4Vocab", "build_ga4_table"]
@@ -272,29 +273,33 @@ def build_ga4_table(b: EventBatch, v: Ga4Vocab, pop: Population) -> pa.Table:
     ents = np.concatenate([np.arange(c.c0, c.c1), pop.n_customers + np.arange(c.p0, c.p1)]).astype(
         np.int64
     )
-    n_all = pop.n_customers
-    pseudo = pa.array(pseudo_ids(pop, c.c0, c.c1) + pseudo_ids(pop, n_all + c.p0, n_all + c.p1))
+    # a device slot per entity (and per second device): its pseudo id, category and browser
+    slots = device_slots(b, pop, local, ents)
+    slot, s_ent = slots.slot, slots.entity
+    pseudo = pa.array(slots.pseudo)
     cust = pa.array(customer_ids(c.c0, c.c1))
     user_local = np.minimum(local, max(n_c - 1, 0))
-    dev = pop.device[ents]
-    os_code = _OS_OF[dev, pop.browser[ents] % 4]
+    dev = slots.device
+    os_code = _OS_OF[dev, slots.browser % 4]
     country = np.where(
-        pop.lang[ents] == 0, 0, np.where(pop.pseudo_a[ents] % 10 < 6, 0, 1 + pop.pseudo_a[ents] % 2)
+        pop.lang[s_ent] == 0,
+        0,
+        np.where(pop.pseudo_a[s_ent] % 10 < 6, 0, 1 + pop.pseudo_a[s_ent] % 2),
     )
     day = ((b.ts + JST_US) // DAY_US - v.day0).astype(np.int32)
     device = pa.StructArray.from_arrays(
         [
-            _dict(dev[local], pa.array(_DEVICES)),
-            _dict(os_code[local], pa.array(_OS)),
+            _dict(dev[slot], pa.array(_DEVICES)),
+            _dict(os_code[slot], pa.array(_OS)),
             _dict(b.lang, pa.array(_DEVICE_LANG)),
             pa.StructArray.from_arrays(
-                [_dict(pop.browser[ents][local], pa.array(_BROWSERS))], names=["browser"]
+                [_dict(slots.browser[slot], pa.array(_BROWSERS))], names=["browser"]
             ),
         ],
         names=["category", "operating_system", "language", "web_info"],
     )
     geo = pa.StructArray.from_arrays(
-        [_dict(country[local], pa.array(_COUNTRIES))], names=["country"]
+        [_dict(country[slot], pa.array(_COUNTRIES))], names=["country"]
     )
     return pa.table(
         {
@@ -305,7 +310,7 @@ def build_ga4_table(b: EventBatch, v: Ga4Vocab, pop: Population) -> pa.Table:
             "event_bundle_sequence_id": pa.array(b.session_number),
             "batch_event_index": pa.array(b.event_index),
             "user_id": _dict(user_local.astype(np.int32), cust, ~b.logged_in),
-            "user_pseudo_id": _dict(local.astype(np.int32), pseudo),
+            "user_pseudo_id": _dict(slot.astype(np.int32), pseudo),
             "user_properties": _user_properties(b, v, pop),
             "device": device,
             "geo": geo,

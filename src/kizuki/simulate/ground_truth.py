@@ -131,6 +131,7 @@ def write_ground_truth(
                 "name": prob.name,
                 "stage": prob.stage,
                 "page_path": prob.page_path,
+                "page_paths": prob.page_paths,
                 "intent": prob.intent,
                 "share_affected": prob.share_affected,
                 "contact_rate": prob.contact_rate,

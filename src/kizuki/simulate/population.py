@@ -8,12 +8,16 @@ forward later (see :mod:`kizuki.simulate.problems`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from kizuki.simulate.clock import DAY_US, Clock
 from kizuki.simulate.config import SimConfig
+
+if TYPE_CHECKING:
+    from kizuki.simulate.identity import SecondDevices
 
 __all__ = ["NEVER", "Population", "customer_ids", "simulate_population"]
 
@@ -39,6 +43,7 @@ class Population:
     pseudo_a: NDArray[np.int64]  # user_pseudo_id = f"{a}.{b}"
     pseudo_b: NDArray[np.int64]
     session_rate: NDArray[np.float64]  # sessions per day, all entities
+    second: SecondDevices | None = None  # customers' second devices (realism.identity)
 
     @property
     def n_entities(self) -> int:

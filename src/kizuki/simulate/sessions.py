@@ -3,9 +3,11 @@
 A session is laid out as ``[session_start][browse page views (+ user_engagement)…][special
 events…]`` where the special events, in this order, are: a page view of a special page (a
 problem's or incident's page), an ``error``, two reloads (a loop), a help search
-(``view_search_results``), an FAQ page view, ``chatbot_open`` and the stage's goal event. Every
-event's position is computed from per-session counts, so events are written in order without
-sorting.
+(``view_search_results``), an FAQ page view, ``chatbot_open`` and the stage's goal event; then,
+for a session that goes on after a problem hit, page views of other pages. Every event's
+position is computed from per-session counts, so events are written in order without sorting.
+Who the visitor appears to be (logged in or not, which device) is settled afterwards by
+:mod:`kizuki.simulate.identity` when the config's ``realism.identity`` asks for it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from numpy.typing import NDArray
 from kizuki.simulate.catalog import Catalog
 from kizuki.simulate.clock import DAY_US, MINUTE_US, Clock
 from kizuki.simulate.config import SimConfig
+from kizuki.simulate.hits import pick_other_pages
+from kizuki.simulate.identity import apply_identity
 from kizuki.simulate.population import Population
 from kizuki.simulate.specs import SessionSpecs
 
@@ -45,7 +49,8 @@ def event_names(cat: Catalog) -> tuple[str, ...]:
     """Event-name codes: the base events, then the stages' goal events."""
     goals = [g for g in cat.goal_events if g is not None]
     extra = [g for i, g in enumerate(goals) if g not in BASE_EVENTS and g not in goals[:i]]
-    return BASE_EVENTS + tuple(extra)
+    more = [e for e in cat.extra_events if e not in BASE_EVENTS and e not in extra]
+    return BASE_EVENTS + tuple(extra) + tuple(more)
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class EventBatch:
     engagement_ms: I64
     referrer: NDArray[np.int8]  # -1: none
     is_session_start: NDArray[np.bool_]
+    second_device: NDArray[np.bool_] | None = None  # per event; None: every visitor has one
 
     def __len__(self) -> int:
         return int(self.ts.size)
@@ -226,7 +232,8 @@ def simulate_chunk_events(
     tmpl[:, _T_BOT] = s.chatbot
     tmpl[:, _T_GOAL] = s.goal & (goal_code[s.stage] >= 0)
     n_tmpl = tmpl.sum(axis=1)
-    total = 1 + browse_events + n_tmpl
+    n_after = s.n_after.astype(np.int64)
+    total = 1 + browse_events + n_tmpl + n_after
     offsets = np.concatenate([[0], np.cumsum(total)])
     n_e = int(offsets[-1])
 
@@ -273,6 +280,14 @@ def simulate_chunk_events(
     content[at[is_faq]] = s.content[rows[is_faq]]
     is_err = cols == _T_ERR
     error[at[is_err]] = s.error[rows[is_err]]
+    if n_after.any():  # sessions that go on after the hit: other pages, from their own stream
+        a_sess = np.repeat(np.arange(n_s), n_after)
+        a_rank = np.arange(a_sess.size) - np.repeat(np.cumsum(n_after) - n_after, n_after)
+        a_at = starts[a_sess] + 1 + browse_events[a_sess] + n_tmpl[a_sess] + a_rank
+        name[a_at] = _PV
+        a_rng = _stream(cfg.seed, 200, chunk.index)
+        avoid = np.where(s.page >= 0, s.page, last_page)[a_sess]
+        loc[a_at] = pick_other_pages(cat, s.stage[a_sess], avoid, a_rng)
 
     # timestamps: per-event gaps accumulated within each session
     sess = np.repeat(np.arange(n_s), total)
@@ -286,7 +301,7 @@ def simulate_chunk_events(
     referrer = np.full(n_e, -1, dtype=np.int8)
     referrer[starts] = rng.choice(6, size=n_s, p=[0.35, 0.25, 0.1, 0.08, 0.07, 0.15]) - 1
     ent = s.ent[sess]
-    return EventBatch(
+    batch = EventBatch(
         chunk=chunk,
         ent=ent,
         ts=ts,
@@ -305,6 +320,14 @@ def simulate_chunk_events(
         referrer=referrer,
         is_session_start=name == _START,
     )
+    if cfg.realism.identity.enabled:
+        batch = apply_identity(cfg, cat, pop, batch, s, _stream(cfg.seed, 300, chunk.index))
+    return batch
+
+
+def _stream(seed: int, *key: int) -> np.random.Generator:
+    """A generator of its own for a realism knob, so the other draws do not shift."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
 
 
 def _goal_codes(cat: Catalog) -> NDArray[np.int8]:

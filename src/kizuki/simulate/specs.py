@@ -40,7 +40,8 @@ class Columns:
 class SessionSpecs(Columns):
     """Sessions planned outside the regular browsing: problem hits, self-service, incidents.
 
-    ``n_browse`` is the number of journey page views before the special events (-1: draw).
+    ``n_browse`` is the number of journey page views before the special events (-1: draw);
+    ``n_after`` the number of other pages viewed after them (a session that goes on).
     """
 
     ent: I64
@@ -56,6 +57,7 @@ class SessionSpecs(Columns):
     chatbot: NDArray[np.bool_]
     goal: NDArray[np.bool_]  # fire the stage's goal event
     n_browse: NDArray[np.int32]
+    n_after: NDArray[np.int32]
 
     @classmethod
     def new(cls, ent: I64, ts: I64, stage: NDArray[np.int16] | int) -> SessionSpecs:
@@ -75,6 +77,7 @@ class SessionSpecs(Columns):
             chatbot=np.zeros(n, dtype=np.bool_),
             goal=np.zeros(n, dtype=np.bool_),
             n_browse=np.full(n, -1, dtype=np.int32),
+            n_after=np.zeros(n, dtype=np.int32),
         )
 
 

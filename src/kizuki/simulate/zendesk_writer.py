@@ -15,6 +15,7 @@ import numpy as np
 from kizuki.simulate.clock import MINUTE_US, Clock, iso_utc
 from kizuki.simulate.config import SimConfig
 from kizuki.simulate.defects import WriteStats, defect_counts
+from kizuki.simulate.linkage import MAIN_REQUESTER0, Requesters
 from kizuki.simulate.population import NEVER, Population
 from kizuki.simulate.support import CSAT, STATUSES, Tickets
 from kizuki.simulate.text import TextMaker
@@ -25,7 +26,6 @@ FIRST_TICKET_ID = 100_001
 ZENDESK_DEFECTS = ("truncated_json", "missing_created_at", "bad_created_at", "missing_id")
 _VIA = {"email": "email", "form": "web", "chat": "chat", "phone": "voice", "social": "twitter"}
 _AGENT0 = 361_000_000_001
-_REQUESTER0 = 362_000_000_001
 _GROUP = 360_000_000_001
 
 
@@ -48,8 +48,14 @@ def write_zendesk(
     path: Path,
     text: TextMaker,
     rng: np.random.Generator,
-) -> tuple[WriteStats, list[dict[str, object]]]:
-    """Write ``tickets`` as JSON lines; returns the write stats and the planted PII."""
+    requesters: Requesters | None = None,
+) -> tuple[WriteStats, list[dict[str, object]], list[tuple[int, str, int]]]:
+    """Write ``tickets`` as JSON lines.
+
+    ``requesters`` (from :func:`~kizuki.simulate.linkage.simulate_requesters`) replaces each
+    ticket's requester; None: the customer's own user, linked by ``external_id``. Returns the
+    write stats, the planted PII and ``(requester_id, email, entity)`` per ticket.
+    """
     n = len(tickets)
     ids = ticket_ids(n)
     created = iso_utc(tickets.opened_us)
@@ -70,6 +76,7 @@ def write_zendesk(
     plans = [s.plan for s in cfg.segments]
     lines: list[str] = []
     pii: list[dict[str, object]] = []
+    people: list[tuple[int, str, int]] = []
     problem_errors = [p.error_message for p in cfg.problems]
     for i in range(n):
         ent = int(tickets.ent[i])
@@ -84,7 +91,18 @@ def write_zendesk(
             via = "native_messaging"
         if channel == "social" and rng.random() < 0.3:
             via = "facebook"
-        requester = _REQUESTER0 + ent
+        requester = MAIN_REQUESTER0 + ent
+        person: dict[str, object] = {
+            "name": words.requester_name,
+            "email": words.requester_email,
+            "external_id": f"C{ent + 1:07d}",
+        }
+        if requesters is not None:
+            requester = requesters.ids[i]
+            person = {"name": requesters.names[i], "email": requesters.emails[i]}
+            if requesters.external_ids[i] is not None:
+                person["external_id"] = requesters.external_ids[i]
+        people.append((requester, str(person["email"]), ent))
         agent = _AGENT0 + int(tickets.agent[i])
         status = STATUSES[int(tickets.status[i])]
         tags = [f"lang_{'ja' if lang == 0 else 'en'}", f"plan_{plans[int(pop.segment[ent])]}"]
@@ -137,12 +155,7 @@ def write_zendesk(
             "submitter_id": requester,
             "assignee_id": agent if fr_ok[i] else None,
             "group_id": _GROUP,
-            "requester": {
-                "id": requester,
-                "name": words.requester_name,
-                "email": words.requester_email,
-                "external_id": f"C{ent + 1:07d}",
-            },
+            "requester": {"id": requester, **person},
             "tags": tags,
             "custom_fields": [{"id": 360_012_345_678, "value": segments[int(pop.segment[ent])]}],
             "metric_set": {
@@ -166,7 +179,7 @@ def write_zendesk(
     stats = WriteStats(file=f"zendesk/{path.name}")
     lines = _plant(lines, cfg, rng, stats)
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    return stats, pii
+    return stats, pii, people
 
 
 def _plant(

@@ -17,7 +17,7 @@ numbers count the header as row 1, as a spreadsheet does.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from kizuki.ingest.connector import (
     packed_raw,
     split_for_threads,
 )
+from kizuki.ingest.email_hash import email_hash_sql
 from kizuki.ingest.lines import Reject, iter_line_chunks
 from kizuki.ingest.validate import Source, SourceKind, ident, source_kind, sql_literal, stage_sql
 from kizuki.schema import TABLES, TableDef
@@ -59,25 +60,110 @@ _ALIASES = {
 }
 
 
-def load_mapping(mapping: Path | str | Mapping[str, str] | None) -> dict[str, str]:
-    """A column mapping ``{canonical: file column}`` from a dict or a YAML file."""
+#: where the shipped mappings live (``fivetran-zendesk-ticket`` → fivetran_zendesk_ticket.yaml)
+MAPPINGS_DIR = Path(__file__).parent / "mappings"
+#: the keys of a mapping entry that is not just a column name
+_ENTRY_KEYS = ("column", "values", "other", "constant", "prefix")
+
+#: a mapping entry: a file column's name, or ``{column, values, other, prefix}`` / ``{constant}``
+MappingEntry = str | dict[str, Any]
+
+
+def shipped_mappings() -> list[str]:
+    """The names of the mappings shipped with Kizuki (``fivetran-zendesk-ticket``, …)."""
+    return sorted(p.stem.replace("_", "-") for p in MAPPINGS_DIR.glob("*.yaml"))
+
+
+def load_mapping(
+    mapping: Path | str | Mapping[str, MappingEntry] | None,
+) -> dict[str, MappingEntry]:
+    """A column mapping ``{canonical: file column or entry}``.
+
+    ``mapping`` is a dict, a YAML file, the name of a shipped mapping (``fivetran-zendesk-ticket``,
+    see :func:`shipped_mappings`), or ``key=value`` pairs separated by commas
+    (``intent_field=360001234567``). An entry other than a column name is one of
+    ``{column: via_channel, values: {web: form, voice: phone}, other: other}`` (values mapped,
+    case-insensitively; ``other`` for any value not listed, else the value itself),
+    ``{column: id, prefix: "requester_id:"}`` and ``{constant: zendesk}``.
+    """
     if mapping is None:
         return {}
     if isinstance(mapping, Mapping):
         data: Any = dict(mapping)
     else:
         path = Path(mapping)
-        if not path.exists():
-            raise IngestError(f"column mapping file {path} does not exist")
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = str(mapping)
+        shipped = MAPPINGS_DIR / f"{text.replace('-', '_')}.yaml"
+        if path.exists():
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        elif "/" not in text and shipped.exists():
+            data = yaml.safe_load(shipped.read_text(encoding="utf-8")) or {}
+        elif "=" in text:
+            pairs = [p.partition("=") for p in text.split(",") if p.strip()]
+            data = {k.strip(): v.strip() for k, _, v in pairs}
+        else:
+            raise IngestError(
+                f"column mapping {text!r} is neither a file, a shipped mapping "
+                f"({', '.join(shipped_mappings())}) nor key=value pairs"
+            )
     if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+        isinstance(k, str) and _valid_entry(v) for k, v in data.items()
     ):
         raise IngestError(
-            f"column mapping {mapping!s} must be a flat mapping "
-            "{canonical_column: file_column} of names, e.g. customer_id: 顧客ID"
+            f"column mapping {mapping!s} must map canonical columns to file columns "
+            "{canonical_column: file_column}, e.g. customer_id: 顧客ID; an entry may also be "
+            "{column: ..., values: {...}, other: ...}, {column: ..., prefix: ...} or "
+            "{constant: ...}"
         )
     return data
+
+
+def _valid_entry(entry: Any) -> bool:
+    if isinstance(entry, str):
+        return True
+    if not isinstance(entry, dict) or not entry or set(entry) - set(_ENTRY_KEYS):
+        return False
+    if ("constant" in entry) == ("column" in entry):
+        return False
+    values = entry.get("values", {})
+    return (
+        isinstance(values, dict)
+        and all(isinstance(v, str) for v in values.values())
+        and all(
+            isinstance(entry.get(k, ""), str) for k in ("column", "other", "constant", "prefix")
+        )
+    )
+
+
+def _entry_column(entry: MappingEntry | None, default: str) -> str | None:
+    """The file column an entry reads (None for a constant)."""
+    if entry is None:
+        return default
+    if isinstance(entry, str):
+        return entry
+    column = entry.get("column")
+    return None if column is None else str(column)
+
+
+def _entry_sql(entry: MappingEntry | None, base: str) -> str:
+    """SQL of an entry over ``base`` (the file column's text): values mapped, prefix added."""
+    if not isinstance(entry, dict):
+        return base
+    if "constant" in entry:
+        return sql_literal(str(entry["constant"]))
+    sql = base
+    values: dict[Any, str] = entry.get("values") or {}
+    if values or "other" in entry:
+        cases = " ".join(
+            f"WHEN {sql_literal(str(k).strip().lower())} THEN {sql_literal(v)}"
+            for k, v in values.items()
+        )
+        other = sql_literal(entry["other"]) if "other" in entry else base
+        when = f"CASE lower(trim({base})) {cases} ELSE {other} END" if cases else other
+        sql = f"CASE WHEN nullif(trim({base}), '') IS NOT NULL THEN {when} END"
+    if "prefix" in entry:
+        sql = f"{sql_literal(str(entry['prefix']))} || nullif(trim({sql}), '')"
+    return sql
 
 
 def detect_encoding(path: Path) -> str:
@@ -124,9 +210,10 @@ class TabularConnector:
         path: Path,
         table: str | None,
         *,
-        mapping: Mapping[str, str],
+        mapping: Mapping[str, MappingEntry],
         encoding: str | None,
         batch_rows: int,
+        hash_key: Callable[[], bytes] | None = None,
     ) -> None:
         self.source = source
         self.path = path
@@ -138,13 +225,17 @@ class TabularConnector:
                 "Pass table=... (CLI: --table)"
             )
         self.tdef: TableDef = TABLES[self.target]
-        unknown = sorted(set(mapping) - set(self.tdef.column_names))
+        #: a table with ``email_hash`` takes an ``email`` column, stored only as its keyed hash
+        self.hashes_email = "email_hash" in self.tdef.column_names
+        allowed = set(self.tdef.column_names) | ({"email"} if self.hashes_email else set())
+        unknown = sorted(set(mapping) - allowed)
         if unknown:
             raise IngestError(
                 f"column mapping names {', '.join(unknown)}, which are not columns of "
                 f"{self.target}; its columns: {', '.join(self.tdef.column_names)}"
             )
         self.mapping = dict(mapping)
+        self.hash_key = hash_key
         self.batch_rows = batch_rows
         self.total_rows: int | None = None
         self.encoding = "utf8"
@@ -162,7 +253,9 @@ class TabularConnector:
         else:
             self.found = self._jsonl_keys()
         self.sources = self._resolve()
-        used = {self.mapping.get(c, c) for c in self.sources}
+        used = {_entry_column(self.mapping.get(c), c) for c in self.sources}
+        if self.email_column is not None:
+            used.add(self.email_column)
         self.ignored_columns = tuple(c for c in self.found if c not in used and c != "batch_id")
 
     # -- columns ----------------------------------------------------------------------------
@@ -215,26 +308,37 @@ class TabularConnector:
             con.close()
         return [r[0] for r in rows]
 
+    def _column_sql(self, name: str) -> tuple[str, SourceKind]:
+        """SQL for the file column ``name`` and how it is read."""
+        if self.source == "jsonl":
+            path = sql_literal('$."' + name.replace('"', '\\"') + '"')
+            sql = (
+                f"CASE WHEN json_type(__j, {path}) IN ('OBJECT', 'ARRAY') "
+                f"THEN json_extract(__j, {path})::VARCHAR "
+                f"ELSE json_extract_string(__j, {path}) END"
+            )
+            return sql, "text"
+        return ident(name), self.kinds.get(name, "text")
+
     def _resolve(self) -> dict[str, Source]:
         sources: dict[str, Source] = {}
         missing: list[str] = []
         for col in self.tdef.columns:
-            name = self.mapping.get(col.name, col.name)
+            entry = self.mapping.get(col.name)
+            name = _entry_column(entry, col.name)
+            if name is None:  # a constant
+                sources[col.name] = Source(_entry_sql(entry, "NULL"), "text", col.name)
+                continue
             if name not in self.found:
                 if col.required:
                     missing.append(col.name if name == col.name else f"{col.name} (as {name!r})")
                 continue
             label = col.name if name == col.name else f"{col.name} (column '{name}')"
-            if self.source == "jsonl":
-                path = sql_literal('$."' + name.replace('"', '\\"') + '"')
-                sql = (
-                    f"CASE WHEN json_type(__j, {path}) IN ('OBJECT', 'ARRAY') "
-                    f"THEN json_extract(__j, {path})::VARCHAR "
-                    f"ELSE json_extract_string(__j, {path}) END"
-                )
-                sources[col.name] = Source(sql, "text", label)
-            else:
-                sources[col.name] = Source(ident(name), self.kinds.get(name, "text"), label)
+            sql, kind = self._column_sql(name)
+            if isinstance(entry, dict):
+                text = sql if kind == "text" else f"CAST({sql} AS VARCHAR)"
+                sql, kind = _entry_sql(entry, text), "text"
+            sources[col.name] = Source(sql, kind, label)
         if missing:
             raise IngestError(
                 f"{self.path.name}: the {self.target} table needs column(s) "
@@ -242,7 +346,27 @@ class TabularConnector:
                 f"{', '.join(self.found) or '(none)'}. Rename them or pass a mapping "
                 "{canonical_column: file_column}"
             )
+        self.email_column = self._email_column(sources)
+        if self.email_column is not None:
+            sql, kind = self._column_sql(self.email_column)
+            text = sql if kind == "text" else f"CAST({sql} AS VARCHAR)"
+            sources["email_hash"] = Source(email_hash_sql(text, self._key()), trusted=True)
         return sources
+
+    def _email_column(self, sources: dict[str, Source]) -> str | None:
+        """The file's e-mail column to hash into ``email_hash`` (None: none, or given hashed)."""
+        if not self.hashes_email or "email_hash" in sources:
+            return None
+        name = _entry_column(self.mapping.get("email"), "email")
+        return name if name in self.found else None
+
+    def _key(self) -> bytes:
+        if self.hash_key is None:
+            raise IngestError(
+                f"{self.path.name}: hashing its e-mail column needs the store's hash key; "
+                "ingest it through ingest_files (or pass hash_key=...)"
+            )
+        return self.hash_key()
 
     # -- staging ----------------------------------------------------------------------------
     def stage_sql(self, relation: str, schema: pa.Schema) -> str:

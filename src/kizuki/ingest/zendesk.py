@@ -1,193 +1,150 @@
-"""Zendesk Support tickets (JSON) → ``contacts`` and CSAT ``surveys``.
+"""Zendesk Support exports (JSON) → ``contacts``, ``comments``, ``identities`` and CSAT ``surveys``.
 
-Reads newline-delimited JSON (one ticket per line, Zendesk's full JSON export; streamed) or one
-``{"tickets": [...]}`` document (an incremental-export API page; read whole, so meant for pages
-of up to some hundred thousand tickets). The mapping follows docs/data-formats.md; a ticket whose
-``via.channel`` Kizuki does not know is quarantined with the value and the known values. A
-ticket's ``satisfaction_rating`` of ``good``/``bad`` becomes a ``surveys`` row of kind ``csat``
-(5/1), dated by the rating's ``updated_at``/``created_at`` if present, else when the ticket was
-solved, else opened. ``comments`` are not stored yet.
+One source, ``zendesk``, reads every Zendesk JSON file Kizuki knows; what the file holds decides
+the table it loads (see :mod:`kizuki.ingest.zendesk_read` for the layouts):
 
-Row numbers are line numbers for NDJSON and 1-based ticket positions for a document.
+- tickets (the full JSON export, one ticket per line; incremental export pages, time- or
+  cursor-based, alone or one page per line) → ``contacts``; also a ``surveys`` row per answered
+  ``satisfaction_rating`` (``good`` → 5, ``bad`` → 1; ``offered``/``unoffered`` are not
+  answers), a ``comments`` row per entry of the ticket's ``comments`` array, and an
+  ``identities`` row for a requester whose ``external_id`` or e-mail address the file carries;
+- users (the users export, or an incremental users page) → ``identities``;
+- ticket audits (``{"audits": [...]}``) or incremental ticket events
+  (``{"ticket_events": [...]}`` with ``include=comment_events``) → ``comments``.
+
+Every ``via.channel`` is kept as given in ``contacts.channel_raw`` and mapped by
+:data:`CHANNELS` (unknown values → ``other``; never quarantined). ``customer_id`` is the
+requester's ``external_id`` when the file has it, else NULL (``requester_id`` keeps Zendesk's
+user id for the identity step). E-mail addresses are stored only as their keyed hash
+(:mod:`kizuki.ingest.email_hash`). Deleted tickets (status ``deleted`` in incremental
+exports) are kept with that status.
+
+A mapping may name the custom field that holds the contact reason: ``{"intent_field":
+"360001234567"}`` or ``{"intent": "custom_fields.360001234567"}``; without it the reason is the
+tag ``intent_<name>``.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 
 from kizuki.errors import IngestError
-from kizuki.ingest.connector import (
-    LINE_RAW,
-    Chunk,
-    Derived,
-    Resume,
-    line_chunks,
-    split_for_threads,
-)
-from kizuki.ingest.validate import Source, sql_literal, stage_sql
-from kizuki.schema import TABLES
-
-__all__ = ["CHANNELS", "ZendeskConnector"]
-
-#: Zendesk ``via.channel`` → canonical ``contacts.channel``
-CHANNELS = {
-    "email": "email",
-    "web": "form",
-    "api": "form",
-    "mobile_sdk": "form",
-    "chat": "chat",
-    "native_messaging": "chat",
-    "voice": "phone",
-    "twitter": "social",
-    "facebook": "social",
-}
-
-_JSON_TYPE = json.dumps(
-    {
-        "id": "VARCHAR",
-        "created_at": "VARCHAR",
-        "updated_at": "VARCHAR",
-        "via": {"channel": "VARCHAR"},
-        "status": "VARCHAR",
-        "subject": "VARCHAR",
-        "description": "VARCHAR",
-        "requester_id": "VARCHAR",
-        "requester": {"external_id": "VARCHAR"},
-        "assignee_id": "VARCHAR",
-        "tags": ["VARCHAR"],
-        "metric_set": {"reply_time_in_minutes": {"calendar": "DOUBLE"}, "solved_at": "VARCHAR"},
-        "satisfaction_rating": {
-            "id": "VARCHAR",
-            "score": "VARCHAR",
-            "comment": "VARCHAR",
-            "created_at": "VARCHAR",
-            "updated_at": "VARCHAR",
-        },
-    },
-    separators=(",", ":"),
+from kizuki.ingest.connector import LINE_RAW, Chunk, Derived, Resume
+from kizuki.ingest.zendesk_channels import CHANNELS, VIA_IDS
+from kizuki.ingest.zendesk_read import ZendeskFile
+from kizuki.ingest.zendesk_sql import (
+    COMMENTS_FROM_TICKETS,
+    IDENTITIES_FROM_TICKETS,
+    SURVEYS_FROM_TICKETS,
+    comments_stage_sql,
+    tickets_stage_sql,
+    users_stage_sql,
 )
 
+__all__ = ["CHANNELS", "VIA_IDS", "ZendeskConnector", "intent_field"]
 
-def _is_document(path: Path) -> bool:
-    """True for a ``{"tickets": [...]}`` document, False for one ticket per line."""
-    with path.open("rb") as fh:
-        first = fh.readline(1 << 20)
-        sample = first + fh.read(1 << 16)
-    try:
-        value = json.loads(first)
-    except ValueError:
-        return sample.lstrip().startswith(b"{") and b'"tickets"' in sample
-    return isinstance(value, dict) and "tickets" in value
+_TARGETS = {"tickets": "contacts", "users": "identities", "comments": "comments"}
+_MAPPING_KEYS = ("intent_field", "intent")
+
+
+def intent_field(mapping: Mapping[str, object] | None) -> str | None:
+    """The custom field id a Zendesk mapping names for ``contacts.intent`` (None: the tag).
+
+    >>> intent_field({"intent": "custom_fields.360001234567"})
+    '360001234567'
+    """
+    mapping = dict(mapping or {})
+    unknown = sorted(set(mapping) - set(_MAPPING_KEYS))
+    if unknown:
+        raise IngestError(
+            f"the zendesk mapping names {', '.join(unknown)}; it takes intent_field: <custom "
+            "field id> (or intent: custom_fields.<id>), e.g. --mapping intent_field=360001234567"
+        )
+    field = mapping.get("intent_field")
+    if "intent" in mapping:
+        value = str(mapping["intent"])
+        prefix = "custom_fields."
+        if not value.startswith(prefix) or not value[len(prefix) :].strip():
+            raise IngestError(
+                f"zendesk mapping intent: {value!r} is not custom_fields.<field id>, e.g. "
+                "custom_fields.360001234567"
+            )
+        field = value[len(prefix) :]
+    if field is None:
+        return None
+    text = str(field).strip()
+    if not text.isdigit():
+        raise IngestError(
+            f"zendesk mapping intent_field: {field!r} is not a Zendesk custom field id "
+            "(a number, e.g. 360001234567)"
+        )
+    return text
 
 
 class ZendeskConnector:
-    """Zendesk tickets as NDJSON or a ``{"tickets": [...]}`` document."""
+    """Zendesk tickets, users, audits or ticket events: the table follows the file's content."""
 
     source = "zendesk"
-    target = "contacts"
     ignored_columns: tuple[str, ...] = ()
     prune_column: str | None = None
 
-    def __init__(self, path: Path, *, batch_rows: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        batch_rows: int,
+        mapping: Mapping[str, object] | None = None,
+        hash_key: Callable[[], bytes] | None = None,
+    ) -> None:
         self.path = path
         self.batch_rows = batch_rows
-        self.document = _is_document(path)
+        self.intent_field = intent_field(mapping)
+        self.file = ZendeskFile.open(path)
+        self.kind = self.file.kind
+        self.target = _TARGETS[self.kind]
+        if self.kind != "tickets" and self.intent_field is not None:
+            raise IngestError(
+                f"{path.name} holds Zendesk {self.kind}, not tickets; intent_field applies to "
+                "tickets only"
+            )
         self.total_rows: int | None = None
-        self.derived: tuple[Derived, ...] = (Derived("surveys", _SURVEYS),)
+        self._hash_key = hash_key
+        self._key: bytes | None = None
+        self.derived: tuple[Derived, ...] = ()
+        if self.kind == "tickets":
+            self.derived = (
+                Derived("surveys", SURVEYS_FROM_TICKETS),
+                Derived("comments", COMMENTS_FROM_TICKETS),
+                Derived("identities", IDENTITIES_FROM_TICKETS),
+            )
+
+    @property
+    def key(self) -> bytes:
+        """The store's e-mail hash key (asked for once, when first needed)."""
+        if self._key is None:
+            if self._hash_key is None:
+                raise IngestError(
+                    "the zendesk connector needs the store's e-mail hash key; create it "
+                    "through ingest_files (or pass hash_key=...)"
+                )
+            self._key = self._hash_key()
+        return self._key
 
     def chunks(self, resume: Resume) -> Iterator[Chunk]:
-        if not self.document:
-            return line_chunks(self.path, self.batch_rows, resume)
-        return self._document_chunks(resume)
-
-    def _document_chunks(self, resume: Resume) -> Iterator[Chunk]:
-        try:
-            doc = json.loads(self.path.read_bytes())
-        except ValueError as exc:
-            raise IngestError(
-                f"{self.path.name} is not valid JSON ({exc}); Zendesk files are one ticket per "
-                'line or one {"tickets": [...]} document'
-            ) from exc
-        tickets = doc.get("tickets") if isinstance(doc, dict) else None
-        if not isinstance(tickets, list):
-            raise IngestError(f'{self.path.name}: the document has no "tickets" list')
-        self.total_rows = len(tickets)
-        for start in range(resume.last_row, len(tickets), self.batch_rows):
-            part = tickets[start : start + self.batch_rows]
-            lines = pa.array([json.dumps(t, ensure_ascii=False) for t in part], pa.string())
-            rows = np.arange(start + 1, start + len(part) + 1, dtype=np.int64)
-            data = pa.table({"_row": pa.array(rows), "_line": lines})
-            yield Chunk(split_for_threads(data), int(rows[-1]))
+        for chunk in self.file.chunks(self.batch_rows, resume):
+            self.total_rows = self.file.total_rows
+            yield chunk
+        self.total_rows = self.file.total_rows
 
     def raw_sql(self, schema: pa.Schema) -> str:
         return LINE_RAW
 
     def stage_sql(self, relation: str, schema: pa.Schema) -> str:
-        base = (
-            "(SELECT _row, __ok, j IS NOT NULL AS __obj, j.* FROM "
-            f"(SELECT _row, json_valid(_line) AS __ok, "
-            f"CASE WHEN json_valid(_line) AND json_type(_line) = 'OBJECT' "
-            f"THEN from_json(_line, {sql_literal(_JSON_TYPE)}) END AS j FROM {relation}))"
-        )
-        known = ", ".join(sql_literal(k) for k in CHANNELS)
-        mapped = (
-            "CASE lower(via.channel) "
-            + " ".join(f"WHEN {sql_literal(k)} THEN {sql_literal(v)}" for k, v in CHANNELS.items())
-            + " END"
-        )
-        pre = (
-            "CASE WHEN NOT __ok THEN 'line is not valid JSON' "
-            "WHEN NOT __obj THEN 'line is not a JSON object' "
-            f"WHEN nullif(trim(via.channel), '') IS NOT NULL AND lower(via.channel) NOT IN "
-            f"({known}) THEN 'via.channel ''' || via.channel || ''' is not a known Zendesk "
-            f"channel (known: {', '.join(sorted(CHANNELS))})' END"
-        )
-        opened = "TRY_CAST(created_at AS TIMESTAMPTZ)"
-        sources = {
-            "contact_id": Source("id", label="id"),
-            "customer_id": Source(
-                "coalesce(nullif(requester.external_id, ''), requester_id)",
-                label="requester.external_id",
-            ),
-            "channel": Source(mapped, label="via.channel"),
-            "opened_at": Source("created_at", label="created_at"),
-            "first_response_at": Source(
-                f"{opened} + to_microseconds(round(metric_set.reply_time_in_minutes.calendar "
-                "* 60000000)::BIGINT)",
-                "timestamptz",
-                label="metric_set.reply_time_in_minutes.calendar",
-            ),
-            "resolved_at": Source("metric_set.solved_at", label="metric_set.solved_at"),
-            "status": Source("status"),
-            "subject": Source("subject"),
-            "text": Source("description", label="description"),
-            "intent": Source(
-                "nullif(substr(list_filter(tags, lambda t: starts_with(t, 'intent_'))[1], 8), '')",
-                label="tags",
-            ),
-            "agent_id": Source("assignee_id", label="assignee_id"),
-        }
-        extras = {
-            "_csat_id": "satisfaction_rating.id",
-            "_csat_score": "lower(satisfaction_rating.score)",
-            "_csat_comment": "satisfaction_rating.comment",
-            "_csat_at": (
-                "TRY_CAST(coalesce(satisfaction_rating.updated_at, satisfaction_rating.created_at)"
-                " AS TIMESTAMPTZ)"
-            ),
-        }
-        return stage_sql(TABLES["contacts"], sources, base, pre_reason=pre, extras=extras)
-
-
-_SURVEYS = (
-    "SELECT _row, 'zd-csat-' || coalesce(_csat_id, 'ticket-' || contact_id) AS response_id, "
-    "customer_id, coalesce(_csat_at, resolved_at, opened_at) AS ts, 'csat' AS kind, "
-    "CASE _csat_score WHEN 'good' THEN 5.0 ELSE 1.0 END AS score, "
-    "_csat_comment AS comment, contact_id "
-    "FROM _kz_stage WHERE _reason IS NULL AND _csat_score IN ('good', 'bad')"
-)
+        if self.kind == "tickets":
+            return tickets_stage_sql(relation, self.key, self.intent_field)
+        if self.kind == "users":
+            return users_stage_sql(relation, self.key)
+        return comments_stage_sql(relation)

@@ -5,9 +5,11 @@ Every record read is loaded, counted as a duplicate, or quarantined with a reaso
 redacted before it is stored; re-ingesting a file changes nothing; an interrupted ingest resumes.
 
 Sources: ``ga4`` (BigQuery export rows as Parquet or NDJSON → events + searches), ``zendesk``
-(ticket export as NDJSON or ``{"tickets": [...]}`` → contacts + CSAT surveys) and the canonical
-files ``csv``, ``tsv``, ``parquet`` and ``jsonl`` (one canonical table per file). See
-docs/data-formats.md for the exact mappings.
+(Zendesk JSON: tickets → contacts + CSAT surveys + comments + identities; users → identities;
+ticket audits or ticket events → comments; the file's content decides) and the canonical
+files ``csv``, ``tsv``, ``parquet`` and ``jsonl`` (one canonical table per file, optionally
+through a mapping, e.g. the shipped ``fivetran-zendesk-ticket``). See docs/data-formats.md for
+the exact mappings.
 
 Examples
 --------
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from kizuki.errors import IngestError, NotFoundError, StoreError
 from kizuki.ingest.connector import Connector
@@ -36,24 +39,32 @@ SOURCES = ("ga4", "zendesk", "csv", "tsv", "parquet", "jsonl")
 
 
 def _connector(
+    con: Any,
     source: str,
     path: Path,
     *,
     table: str | None,
-    mapping: Path | Mapping[str, str] | None,
+    mapping: Path | str | Mapping[str, Any] | None,
     encoding: str | None,
     batch_rows: int,
 ) -> Connector:
+    def hash_key() -> bytes:
+        from kizuki.ingest.email_hash import prepare_email_hash
+
+        return prepare_email_hash(con)
+
     if source == "ga4":
         from kizuki.ingest.ga4 import GA4Connector
 
         return GA4Connector(path, batch_rows=batch_rows)
+    from kizuki.ingest.tabular import TabularConnector, load_mapping
+
     if source == "zendesk":
         from kizuki.ingest.zendesk import ZendeskConnector
 
-        return ZendeskConnector(path, batch_rows=batch_rows)
-    from kizuki.ingest.tabular import TabularConnector, load_mapping
-
+        return ZendeskConnector(
+            path, batch_rows=batch_rows, mapping=load_mapping(mapping), hash_key=hash_key
+        )
     return TabularConnector(
         source,
         path,
@@ -61,6 +72,7 @@ def _connector(
         mapping=load_mapping(mapping),
         encoding=encoding,
         batch_rows=batch_rows,
+        hash_key=hash_key,
     )
 
 
@@ -70,7 +82,7 @@ def ingest_files(
     files: Sequence[str | Path],
     *,
     table: str | None = None,
-    mapping: Path | Mapping[str, str] | None = None,
+    mapping: Path | str | Mapping[str, Any] | None = None,
     encoding: str | None = None,
     batch_rows: int = 250_000,
     progress: ProgressCallback = no_progress,
@@ -89,7 +101,9 @@ def ingest_files(
         The canonical table of ``csv``/``tsv``/``parquet``/``jsonl`` files (default: the file
         name's stem, ``customers.csv`` → ``customers``).
     mapping
-        ``{canonical_column: file_column}`` (or a YAML file of it) for files named otherwise.
+        ``{canonical_column: file_column}`` (or a YAML file of it, or the name of a shipped
+        mapping such as ``fivetran-zendesk-ticket``) for files named otherwise; for ``zendesk``,
+        ``{"intent_field": "<custom field id>"}`` (or ``intent_field=<id>``).
     encoding
         Text encoding of csv/tsv files (default: UTF-8, else CP932, decided on a sample).
     batch_rows
@@ -119,7 +133,13 @@ def ingest_files(
             raise NotFoundError(f"file {path} does not exist (source {source})")
         checksum = file_checksum(path)
         connector = _connector(
-            source, path, table=table, mapping=mapping, encoding=encoding, batch_rows=batch_rows
+            con,
+            source,
+            path,
+            table=table,
+            mapping=mapping,
+            encoding=encoding,
+            batch_rows=batch_rows,
         )
         results.append(run_ingest(con, connector, path, checksum=checksum, progress=progress))
     return results

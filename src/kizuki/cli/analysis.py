@@ -1,5 +1,5 @@
-"""Commands that analyse a store and show how: ``analyze``, ``runs``, ``settings`` and
-``journey check``."""
+"""Commands that analyse a store and show how: ``analyze``, ``runs``, ``settings``,
+``journey check`` and ``journey suggest``."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ from kizuki.cli.options import (
 
 __all__ = ["register"]
 
-journey_app = typer.Typer(help="Check the journey map against the store.", no_args_is_help=True)
+journey_app = typer.Typer(
+    help="Suggest a journey map from the store, or check one against it.", no_args_is_help=True
+)
 
 
 def analyze(
@@ -142,10 +144,61 @@ def journey_check(store: StoreOpt = None, journey: JourneyOpt = None) -> None:
     out.print(f"{len(unmatched)} unmatched pages/events")
 
 
+def journey_suggest(
+    out_file: Annotated[
+        Path,
+        typer.Option("--out", help="Where to write the suggested map (YAML).", show_default=False),
+    ],
+    store: StoreOpt = None,
+    name: Annotated[str, typer.Option("--name", help="The map's name.")] = "suggested",
+    min_share: Annotated[
+        float,
+        typer.Option(
+            "--min-share",
+            min=0.0,
+            max=1.0,
+            help="A section no name or GA4 event explains becomes a stage of its own when at "
+            "least this share of sessions sees it.",
+        ),
+    ] = 0.01,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+) -> None:
+    """Propose a journey map from the store's page paths and GA4 events.
+
+    Stages come from the first path segments (their names, traffic and the order visitors
+    reach them) and GA4's standard events (view_item, add_to_cart, begin_checkout, purchase,
+    sign_up, login …); each stage in the YAML says where it came from. Edit it, then run
+    `kizuki journey check --journey FILE` and `kizuki analyze --journey FILE`.
+    """
+    from kizuki.errors import ConfigError
+
+    if out_file.exists() and not force:
+        raise ConfigError(f"{out_file} exists; give another --out or --force to overwrite it")
+    kz = open_kizuki(store)
+    suggestion = kz.suggest_journey(name=name, min_share=min_share)
+    suggestion.write(out_file)
+    table = Table(title=f"journey map suggested from {kz.url}")
+    for column in ("stage", "pages and events", "sessions"):
+        table.add_column(column, justify="right" if column == "sessions" else "left")
+    for row in suggestion.explanation.itertuples(index=False):
+        what = row.pattern if isinstance(row.pattern, str) else f"{row.event} ({row.evidence})"
+        share = "" if row.share != row.share else f"{row.share:.1%}"
+        table.add_row(str(row.stage if isinstance(row.stage, str) else row.part), what, share)
+    out.print(table)
+    for section, share in suggestion.unplaced[:10]:
+        out.print(f"not placed: {section} ({share:.1%} of sessions)", highlight=False)
+    out.print(
+        f"wrote {out_file}: {len(suggestion.journey.stages)} stages; edit it, then run "
+        f"`kizuki journey check --journey {out_file}`",
+        highlight=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.command()(analyze)
     app.command()(runs)
     app.command("settings")(show_settings)
     journey_app.command("check")(journey_check)
+    journey_app.command("suggest")(journey_suggest)
     app.add_typer(journey_app, name="journey")

@@ -26,6 +26,7 @@ from kizuki.store import Store, open_store
 
 if TYPE_CHECKING:
     from kizuki.ingest import IngestResult
+    from kizuki.ingest.inspect import Inspection
     from kizuki.journey import Journey
     from kizuki.models.intents import IntentClassifier
 
@@ -135,7 +136,32 @@ class Kizuki:
             mapping=mapping,
             encoding=encoding,
             batch_rows=self.settings.batch_rows,
+            hash_key=(
+                self.settings.hash_key.get_secret_value() if self.settings.hash_key else None
+            ),
             progress=progress,
+        )
+
+    def inspect(
+        self,
+        source: str,
+        files: Sequence[str | Path],
+        *,
+        table: str | None = None,
+        mapping: Path | None = None,
+        encoding: str | None = None,
+    ) -> list[Inspection]:
+        """What ``ingest`` would see in ``files`` (see :func:`kizuki.ingest.inspect.inspect_files`);
+        reads the files only: the store is not touched."""
+        from kizuki.ingest.inspect import inspect_files
+
+        return inspect_files(
+            source,
+            files,
+            table=table,
+            mapping=mapping,
+            encoding=encoding,
+            batch_rows=self.settings.batch_rows,
         )
 
     def overview(self) -> dict[str, Any]:
@@ -158,6 +184,20 @@ class Kizuki:
 
         mapped = journey if isinstance(journey, Journey) else self.journey(journey)
         return unmatched_pages(self.store.table("events"), mapped)
+
+    def suggest_journey(self, *, name: str = "suggested", min_share: float = 0.01) -> Any:
+        """A journey map proposed from the store's page paths and GA4 events, with why
+        (:func:`kizuki.journey_suggest.suggest_journey`; ``.journey``, ``.explanation``,
+        ``.yaml``, ``.write(path)``)."""
+        from kizuki.journey_suggest import suggest_journey
+
+        return suggest_journey(
+            self.store.table("events"),
+            name=name,
+            gap_minutes=self.settings.analyze.signals.gap_minutes,
+            min_share=min_share,
+            source=self.url,
+        )
 
     # -- analysis ---------------------------------------------------------------------------
     def analyze(

@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -118,6 +118,11 @@ class Settings(BaseSettings):
         "after the last one).",
     )
     demo_dir: Path = Field(Path("demo"), description="Where `kizuki demo` writes its files.")
+    hash_key: SecretStr | None = Field(
+        None,
+        description="Key of the keyed hash that links e-mail addresses without storing them "
+        "(default: a random key each store keeps; set one to link addresses across stores).",
+    )
     analyze: AnalyzeSettings = Field(
         default_factory=AnalyzeSettings, description="What `kizuki analyze` runs with."
     )

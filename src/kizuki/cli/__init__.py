@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from kizuki.cli import analysis, data, intents, output
+from kizuki.cli import analysis, data, inspect_cmd, intents, output
 from kizuki.cli.options import err, state
 from kizuki.errors import KizukiError
 
@@ -64,7 +64,7 @@ def _main(
     state.config = config
 
 
-for module in (data, analysis, output):
+for module in (data, analysis, output, inspect_cmd):
     module.register(app)
 app.add_typer(intents.app, name="intents")
 

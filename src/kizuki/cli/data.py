@@ -62,8 +62,18 @@ def ingest(
     encoding: Annotated[
         str | None, typer.Option(help="Text encoding of csv/tsv (default: detect UTF-8/CP932).")
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be read (as `kizuki inspect`).")
+    ] = False,
 ) -> None:
     """Validate, redact, deduplicate and load files; bad rows go to quarantine."""
+    if dry_run:  # what `kizuki inspect` shows; the store is not opened
+        from kizuki.cli.inspect_cmd import print_inspections
+
+        kz = open_kizuki("duckdb://")
+        found = kz.inspect(source, files, table=table, mapping=mapping, encoding=encoding)
+        print_inspections(found)
+        return
     kz = open_kizuki(store)
     with rich_progress() as progress:
         results = kz.ingest(

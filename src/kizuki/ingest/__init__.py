@@ -47,11 +47,12 @@ def _connector(
     mapping: Path | str | Mapping[str, Any] | None,
     encoding: str | None,
     batch_rows: int,
+    configured_key: str | None = None,
 ) -> Connector:
     def hash_key() -> bytes:
         from kizuki.ingest.email_hash import prepare_email_hash
 
-        return prepare_email_hash(con)
+        return prepare_email_hash(con, configured_key)
 
     if source == "ga4":
         from kizuki.ingest.ga4 import GA4Connector
@@ -85,6 +86,7 @@ def ingest_files(
     mapping: Path | str | Mapping[str, Any] | None = None,
     encoding: str | None = None,
     batch_rows: int = 250_000,
+    hash_key: str | None = None,
     progress: ProgressCallback = no_progress,
 ) -> list[IngestResult]:
     """Ingest ``files`` of format ``source`` into ``store`` (a DuckDB store).
@@ -108,6 +110,9 @@ def ingest_files(
         Text encoding of csv/tsv files (default: UTF-8, else CP932, decided on a sample).
     batch_rows
         Rows per transaction; an interrupted ingest resumes after the last committed one.
+    hash_key
+        Key of the keyed e-mail hash (default: ``KIZUKI_HASH_KEY``, else a random key the
+        store keeps); stores that must link the same addresses share one.
     progress
         Called as ``progress("ingest <file name>", rows_done, total_rows_or_None)``.
 
@@ -140,6 +145,7 @@ def ingest_files(
             mapping=mapping,
             encoding=encoding,
             batch_rows=batch_rows,
+            configured_key=hash_key,
         )
         results.append(run_ingest(con, connector, path, checksum=checksum, progress=progress))
     return results

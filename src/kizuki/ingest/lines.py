@@ -3,20 +3,24 @@
 Each line becomes one value of a ``pa.StringArray`` built straight from the block's bytes and
 the newline offsets (numpy finds them; no Python work per line). A value keeps its trailing
 newline, which JSON parsers ignore. Blank lines are skipped but keep their line numbers.
-Lines that are not valid UTF-8 are set aside as rejects with their line number.
+Lines that are not valid UTF-8 are set aside as rejects with their line number. A gzipped file
+(``.json.gz``, known by its magic bytes) is read through ``gzip``: its offsets count the
+uncompressed bytes, so a resumed read decompresses from the start up to the offset.
 """
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["LineChunk", "Reject", "iter_line_chunks"]
+__all__ = ["LineChunk", "Reject", "is_gzip", "iter_line_chunks", "open_lines"]
 
 BLOCK_BYTES = 16 * 1024 * 1024
 
@@ -39,6 +43,19 @@ class LineChunk:
     last_row: int  # last line number covered (blank lines included)
     end_offset: int  # byte offset just after the chunk's last line
     rejects: list[Reject] = field(default_factory=list)
+
+
+def is_gzip(path: Path) -> bool:
+    """True when the file starts with gzip's magic bytes."""
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def open_lines(path: Path) -> BinaryIO:
+    """The file's bytes, decompressed when it is gzipped."""
+    if is_gzip(path):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
 
 
 def _block_lines(data: bytes) -> tuple[pa.Array, np.ndarray]:
@@ -81,7 +98,7 @@ def iter_line_chunks(
     """
     line_no = start_line
     offset = start_offset
-    with path.open("rb") as fh:
+    with open_lines(path) as fh:
         fh.seek(start_offset)
         carry = b""
         eof = False

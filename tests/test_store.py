@@ -8,6 +8,7 @@ import pyarrow as pa
 import pytest
 
 from kizuki.errors import NotFoundError, StoreError
+from kizuki.ingest import ingest_files
 from kizuki.schema import (
     RUNS_TABLE,
     SCHEMA_VERSION,
@@ -42,6 +43,57 @@ def test_a_store_of_schema_version_1_gains_the_runs_table(tmp_path: Path) -> Non
     store.close()
     again = open_store(url)
     assert again.schema_version() == SCHEMA_VERSION and RUNS_TABLE in again.list_tables()
+    again.close()
+
+
+#: what schema version 3 added to the tables of version 2
+V3_TABLES = ("comments", "identities")
+V3_COLUMNS = {
+    "customers": ("updated_at", "email_hash"),
+    "subscriptions": ("updated_at",),
+    "contacts": ("updated_at", "channel_raw", "requester_id", "requester_email_hash", "tags"),
+    "ingest_log": ("rows_updated",),
+}
+
+
+def test_a_store_of_schema_version_2_gains_updates_and_keeps_its_rows(tmp_path: Path) -> None:
+    url = f"duckdb://{tmp_path}/v2.duckdb"
+    store = open_store(url)
+    con = store.duckdb
+    for name in V3_TABLES:
+        con.execute(f'DROP TABLE "{name}"')
+    for name, columns in V3_COLUMNS.items():
+        for column in columns:
+            con.execute(f'ALTER TABLE "{name}" DROP COLUMN "{column}"')
+    con.execute("DELETE FROM schema_version WHERE version > 2")
+    con.execute(
+        "INSERT INTO customers (customer_id, created_at, plan, batch_id) "
+        "VALUES ('c1', '2026-01-01', 'free', 'old')"
+    )
+    con.execute(
+        "INSERT INTO ingest_log (batch_id, source, file, checksum, target_table, rows_in, "
+        "rows_loaded, rows_duplicate, rows_quarantined, derived) "
+        "VALUES ('old', 'csv', 'customers.csv', 'x', 'customers', 2, 1, 1, 0, '{}')"
+    )
+    store.close()
+
+    again = open_store(url)
+    assert again.schema_version() == SCHEMA_VERSION == 3
+    assert set(again.list_tables()) == ALL_TABLES
+    for name in [*V3_COLUMNS, *V3_TABLES]:  # added columns come last, after batch_id
+        assert dict(again.table(name).schema().items()) == dict(ibis_schema(name).items())
+    con = again.duckdb
+    # old rows keep their values; the new columns are NULL in them (read as 0 for counts)
+    assert con.execute("SELECT customer_id, plan, updated_at FROM customers").fetchall() == [
+        ("c1", "free", None)
+    ]
+    assert con.execute("SELECT rows_loaded, rows_updated FROM ingest_log").fetchall() == [(1, None)]
+    # and a versioned row replaces the unversioned one that was stored before
+    f = tmp_path / "customers.csv"
+    f.write_text("customer_id,created_at,plan,updated_at\nc1,2026-01-01,pro,2026-03-01\n")
+    (r,) = ingest_files(again, "csv", [f])
+    assert (r.rows_loaded, r.rows_updated) == (0, 1)
+    assert con.execute("SELECT plan FROM customers").fetchall() == [("pro",)]
     again.close()
 
 

@@ -1,18 +1,20 @@
 """The ingest loop: checksum, skip or resume, and one DuckDB transaction per chunk.
 
 For each chunk of at most ``batch_rows`` rows, one transaction writes the chunk's quarantine
-rows, its new rows (keys already in the table, or earlier in the file, count as duplicates),
-rows of derived tables, and the batch's running totals in ``ingest_progress``. The last one also
+rows, its rows (see :mod:`kizuki.ingest.upsert`: new keys are loaded, newer versions of rows
+of tables with ``updated_at`` replace the stored ones, the rest are duplicates), rows of
+derived tables, and the batch's running totals in ``ingest_progress``. The last one also
 writes the ``ingest_log`` row and clears the progress row. A run killed in the middle and
 started again resumes after the last committed chunk (the batch id is derived from the source,
 target table and file checksum, so it is the same batch) and ends with exactly the tables an
 uninterrupted run would have written. A file whose batch is already in ``ingest_log`` is
 skipped without writing anything.
 
-Each chunk is validated once into a temporary stage table. Duplicates are found with plain
-anti joins on the key: against the target table (DuckDB builds its hash table on the chunk and
-scans the table's key column, within the chunk's ``prune_column`` range), and against the few
-later rows of keys repeated within the chunk (found by grouping the key column alone).
+Each chunk is validated once into a temporary stage table. In append-only tables duplicates
+are found with plain anti joins on the key: against the target table (DuckDB builds its hash
+table on the chunk and scans the table's key column, within the chunk's ``prune_column``
+range), and against the few later rows of keys repeated within the chunk (found by grouping the
+key column alone).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from kizuki.errors import IngestError
 from kizuki.ingest.connector import STAGE, Chunk, Connector, Resume, Scan
 from kizuki.ingest.lines import Reject
 from kizuki.ingest.result import IngestResult
+from kizuki.ingest.upsert import TEMP_TABLES, RowWriter, Written
 from kizuki.ingest.validate import ident, sql_literal
 from kizuki.progress import ProgressCallback, no_progress
 from kizuki.schema import TABLES
@@ -39,8 +42,6 @@ from kizuki.schema import TABLES
 __all__ = ["PROGRESS_TABLE", "file_checksum", "run_ingest"]
 
 PROGRESS_TABLE = "ingest_progress"
-#: the temporary table of a chunk's rows whose key an earlier row of the chunk has
-_LATER = "_kz_later"
 #: rejected rows of a scanned chunk up to this many are read back by a listed row filter
 _LISTED_ROWS = 20_000
 #: DuckDB's memory limit while ingesting (restored afterwards)
@@ -56,8 +57,14 @@ CREATE TABLE IF NOT EXISTS {PROGRESS_TABLE} (
     batch_id VARCHAR, source VARCHAR, file VARCHAR, checksum VARCHAR, target_table VARCHAR,
     last_row BIGINT, resume_offset BIGINT, rows_in BIGINT, rows_loaded BIGINT,
     rows_duplicate BIGINT, rows_quarantined BIGINT, derived VARCHAR,
-    started_at TIMESTAMPTZ, updated_at TIMESTAMPTZ
+    started_at TIMESTAMPTZ, updated_at TIMESTAMPTZ, rows_updated BIGINT
 )"""
+#: stores whose progress table predates ``rows_updated`` gain it (NULL, read as 0)
+_PROGRESS_MIGRATE = f"ALTER TABLE {PROGRESS_TABLE} ADD COLUMN IF NOT EXISTS rows_updated BIGINT"
+_PROGRESS_COLUMNS = (
+    "batch_id, source, file, checksum, target_table, last_row, resume_offset, rows_in, "
+    "rows_loaded, rows_duplicate, rows_quarantined, derived, started_at, updated_at, rows_updated"
+)
 
 
 def file_checksum(path: Path) -> str:
@@ -75,31 +82,31 @@ class _Totals:
     loaded: int = 0
     duplicate: int = 0
     quarantined: int = 0
+    updated: int = 0
     derived: dict[str, int] = field(default_factory=dict)
 
     def check(self, where: str) -> None:
-        if self.rows_in != self.loaded + self.duplicate + self.quarantined:
+        if self.rows_in != self.loaded + self.updated + self.duplicate + self.quarantined:
             raise IngestError(
-                f"{where}: rows_in {self.rows_in} != loaded {self.loaded} + duplicate "
-                f"{self.duplicate} + quarantined {self.quarantined}; this is a bug in Kizuki, "
-                "please report it (nothing of this chunk was committed)"
+                f"{where}: rows_in {self.rows_in} != loaded {self.loaded} + updated "
+                f"{self.updated} + duplicate {self.duplicate} + quarantined {self.quarantined}; "
+                "this is a bug in Kizuki, please report it (nothing of this chunk was committed)"
             )
+
+    def add(self, part: _Totals) -> None:
+        self.rows_in += part.rows_in
+        self.loaded += part.loaded
+        self.updated += part.updated
+        self.duplicate += part.duplicate
+        self.quarantined += part.quarantined
+        for table, n in part.derived.items():
+            self.derived[table] = self.derived.get(table, 0) + n
 
 
 def _redactor() -> Any:
     from kizuki.ingest.redact import redact_array
 
     return redact_array
-
-
-def _redact_columns(table: pa.Table, columns: list[str]) -> pa.Table:
-    if not columns or table.num_rows == 0:
-        return table
-    redact = _redactor()
-    for name in columns:
-        i = table.schema.get_field_index(name)
-        table = table.set_column(i, name, redact(table.column(name)).cast(pa.string()))
-    return table
 
 
 class _Run:
@@ -122,12 +129,13 @@ class _Run:
         self.checksum = checksum
         self.batch_id = batch_id
         self.tdef = TABLES[connector.target]
+        self.writer = RowWriter(con, batch_id)
 
     # -- state ------------------------------------------------------------------------------
     def logged(self) -> IngestResult | None:
         row = self.con.execute(
-            "SELECT rows_in, rows_loaded, rows_duplicate, rows_quarantined, derived "
-            "FROM ingest_log WHERE batch_id = ?",
+            "SELECT rows_in, rows_loaded, rows_duplicate, rows_quarantined, derived, "
+            "coalesce(rows_updated, 0) FROM ingest_log WHERE batch_id = ?",
             [self.batch_id],
         ).fetchone()
         if row is None:
@@ -144,18 +152,26 @@ class _Run:
             json.loads(row[4] or "{}"),
             True,
             self.c.ignored_columns,
+            rows_updated=int(row[5]),
         )
 
     def progress_state(self) -> tuple[Resume, _Totals, str | None]:
         row = self.con.execute(
             f"SELECT last_row, resume_offset, rows_in, rows_loaded, rows_duplicate, "
-            f"rows_quarantined, derived, started_at::VARCHAR FROM {PROGRESS_TABLE} "
-            "WHERE batch_id = ?",
+            f"rows_quarantined, derived, started_at::VARCHAR, coalesce(rows_updated, 0) "
+            f"FROM {PROGRESS_TABLE} WHERE batch_id = ?",
             [self.batch_id],
         ).fetchone()
         if row is None:
             return Resume(), _Totals(), None
-        totals = _Totals(int(row[2]), int(row[3]), int(row[4]), int(row[5]), json.loads(row[6]))
+        totals = _Totals(
+            rows_in=int(row[2]),
+            loaded=int(row[3]),
+            duplicate=int(row[4]),
+            quarantined=int(row[5]),
+            updated=int(row[8]),
+            derived=json.loads(row[6]),
+        )
         return Resume(int(row[0]), None if row[1] is None else int(row[1])), totals, row[7]
 
     # -- one chunk ----------------------------------------------------------------------------
@@ -216,7 +232,7 @@ class _Run:
                     "INSERT INTO ingest_log (batch_id, source, file, checksum, target_table, "
                     "rows_in, rows_loaded, rows_duplicate, rows_quarantined, derived, started_at, "
                     "finished_at, rows_updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    "?::TIMESTAMPTZ, now(), 0)",
+                    "?::TIMESTAMPTZ, now(), ?)",
                     [
                         self.batch_id,
                         self.c.source,
@@ -229,14 +245,15 @@ class _Run:
                         totals.quarantined,
                         json.dumps(totals.derived, sort_keys=True),
                         started_at,
+                        totals.updated,
                     ],
                 )
                 con.execute(f"DELETE FROM {PROGRESS_TABLE} WHERE batch_id = ?", [self.batch_id])
             elif chunk is not None:
                 con.execute(f"DELETE FROM {PROGRESS_TABLE} WHERE batch_id = ?", [self.batch_id])
                 con.execute(
-                    f"INSERT INTO {PROGRESS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    "?::TIMESTAMPTZ, now())",
+                    f"INSERT INTO {PROGRESS_TABLE} ({_PROGRESS_COLUMNS}) VALUES (?, ?, ?, ?, ?, "
+                    "?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, now(), ?)",
                     [
                         self.batch_id,
                         self.c.source,
@@ -251,6 +268,7 @@ class _Run:
                         totals.quarantined,
                         json.dumps(totals.derived, sort_keys=True),
                         started_at,
+                        totals.updated,
                     ],
                 )
             con.execute("COMMIT")
@@ -286,52 +304,21 @@ class _Run:
         base = (
             f"SELECT _row, {', '.join(ident(c) for c in cols)} FROM {STAGE} WHERE _reason IS NULL"
         )
-        loaded = self._insert(self.c.target, base, where)
-        derived = {d.table: self._insert(d.table, d.sql, "") for d in self.c.derived}
+        wrote = self.writer.write(self.c.target, base, where)
+        derived: dict[str, Written] = {
+            d.table: self.writer.write(d.table, d.sql, "") for d in self.c.derived
+        }
         quarantined = self._write_quarantine(quarantine.result())
-        part = _Totals(n_rows + len(chunk.rejects), loaded, valid - loaded, quarantined)
+        part = _Totals(
+            rows_in=n_rows + len(chunk.rejects),
+            loaded=wrote.loaded,
+            updated=wrote.updated,
+            duplicate=valid - wrote.rows,
+            quarantined=quarantined,
+            derived={table: w.rows for table, w in derived.items()},
+        )
         part.check(f"{self.path.name} rows up to {chunk.last_row}")
-        for table, n in derived.items():
-            totals.derived[table] = totals.derived.get(table, 0) + n
-        totals.rows_in += part.rows_in
-        totals.loaded += part.loaded
-        totals.duplicate += part.duplicate
-        totals.quarantined += part.quarantined
-
-    def _insert(self, table: str, select: str, where: str) -> int:
-        """Insert the rows of ``select`` whose key is new; return how many were inserted."""
-        tdef = TABLES[table]
-        key = ident(tdef.key)
-        cols = [ident(c) for c in tdef.column_names]
-        # Of a key repeated within the chunk only its first row (by file row) is new: the few
-        # later rows are found by grouping the key column alone (no window over whole rows).
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_LATER} AS SELECT s._row FROM ({select}) s JOIN "
-            f"(SELECT {key} AS k, min(_row) AS first FROM ({select}) s WHERE {key} IS NOT NULL "
-            f"GROUP BY {key} HAVING count(*) > 1) r ON r.k = s.{key} WHERE s._row <> r.first"
-        )
-        later = self.con.execute(f"SELECT count(*) FROM {_LATER}").fetchone()[0]
-        # Plain anti joins on equality: a correlated NOT EXISTS would be planned as a "delim"
-        # join that copies and groups every column of the chunk.
-        new = (
-            f"SELECT {', '.join(cols)}, {sql_literal(self.batch_id)} AS batch_id "
-            f"FROM ({select}) s ANTI JOIN (SELECT t.{key} FROM {ident(table)} t "
-            f"WHERE t.{key} IS NOT NULL{where}) t ON t.{key} = s.{key}"
-            f"{f' ANTI JOIN {_LATER} l ON l._row = s._row' if later else ''} "
-            f"WHERE s.{key} IS NOT NULL"
-        )
-        target = f"INSERT INTO {ident(table)} ({', '.join(cols)}, batch_id) "
-        redacted = [c.name for c in tdef.columns if c.redact]
-        if not redacted:
-            return int(self.con.execute(target + new).fetchone()[0])
-        rows = _redact_columns(self.con.execute(new).to_arrow_table(), redacted)
-        if rows.num_rows == 0:
-            return 0
-        self.con.register("_kz_rows", rows)
-        try:
-            return int(self.con.execute(target + "SELECT * FROM _kz_rows").fetchone()[0])
-        finally:
-            self.con.unregister("_kz_rows")
+        totals.add(part)
 
     def _quarantine_rows(self, bad: pa.Table, rejects: list[Reject]) -> pa.Table | None:
         """The chunk's ``quarantine`` rows, raw text redacted (pure Python: runs in a thread)."""
@@ -404,6 +391,7 @@ def run_ingest(
 def _run_ingest(run: _Run, progress: ProgressCallback) -> IngestResult:
     con, connector, path, batch_id = run.con, run.c, run.path, run.batch_id
     con.execute(_PROGRESS_DDL)
+    con.execute(_PROGRESS_MIGRATE)
     done = run.logged()
     if done is not None:
         return done
@@ -440,8 +428,8 @@ def _run_ingest(run: _Run, progress: ProgressCallback) -> IngestResult:
         con.execute(f"SET enable_progress_bar = {'true' if bar else 'false'}")
         _restore_memory_limit(con, limit)
         con.execute(f"SET disabled_compression_methods = {sql_literal(disabled or '')}")
-        con.execute(f"DROP TABLE IF EXISTS {STAGE}")
-        con.execute(f"DROP TABLE IF EXISTS {_LATER}")
+        for temp in (STAGE, *TEMP_TABLES):
+            con.execute(f"DROP TABLE IF EXISTS {temp}")
     return IngestResult(
         batch_id,
         connector.source,
@@ -454,4 +442,5 @@ def _run_ingest(run: _Run, progress: ProgressCallback) -> IngestResult:
         dict(totals.derived),
         False,
         connector.ignored_columns,
+        rows_updated=totals.updated,
     )

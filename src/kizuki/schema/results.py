@@ -243,8 +243,8 @@ _TABLES: tuple[ResultDef, ...] = (
             _col(
                 "diagnostic",
                 "string",
-                "why the figures cannot be trusted (low_coverage, low_linkage, "
-                "flat_likelihood), NULL when sound",
+                "why the figures cannot be trusted (no_error_signal, low_coverage, "
+                "low_linkage, flat_likelihood), NULL when sound",
             ),
         ),
     ),

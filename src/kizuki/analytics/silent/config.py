@@ -92,3 +92,10 @@ class SilentConfig(BaseModel):
             "count: diagnostic flat_likelihood",
         ),
     ] = 1.5
+    loop_anchors: Annotated[
+        bool,
+        Field(
+            description="a session without an error belongs to the page of its first reload "
+            "loop (else the page it ended on)",
+        ),
+    ] = True

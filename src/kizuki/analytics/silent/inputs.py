@@ -99,6 +99,7 @@ def load_silent_inputs(
         gap_minutes=gap_minutes,
         use_session_id=use_session_id,
         incident_margin_minutes=cfg.incident_margin_minutes,
+        loop_anchors=cfg.loop_anchors,
     ).cache()  # read by the patterns and by the contacts: computed once
     patterns = unit_patterns(units).to_pandas()
     after = unit_contacts(units, contacts, window_days=cfg.window_days).to_pandas()

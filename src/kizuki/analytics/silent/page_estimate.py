@@ -169,6 +169,8 @@ def _counts(
     ``unidentified_contact_ratio`` either way (drawn log-uniformly for the interval).
     Without a problem all are 0 and the sessions' posterior is each customer's."""
     gr, b = pc.groups, cfg.n_boot
+    n = inputs.human_contacts
+    lam = _share_draws(n, inputs.labelled_share, b, rng)
     if not detected:  # no problem class: the sessions' posterior is all there is
         zeros = np.zeros(b)
         post_b = np.broadcast_to(gr.w, gr.boot.shape)
@@ -176,9 +178,10 @@ def _counts(
     units_hat, units_draws = pf.a_hat, pf.a_draws
     a_hat, a_draws = units_hat * pf.persons_per_hit, units_draws * pf.persons_per_hit
     id_hat, id_draws = units_hat * pf.customers_per_hit, units_draws * pf.customers_per_hit
-    n = inputs.human_contacts
-    lam = _share_draws(n, inputs.labelled_share, b, rng)
-    link = _share_draws(n, inputs.linked_share, b, rng)
+    # the draws for identity come from a child generator: the main stream (and with it every
+    # other page's draws) stays what it is on fully identified data
+    extra = rng.spawn(1)[0]
+    link = _share_draws(n, inputs.linked_share, b, extra)
     found = max(inputs.labelled_share, 1e-9) * max(inputs.linked_share, 1e-9)
     post_hat, lab_hat = _strata_mixture(gr, gr.count, pc.contact_share)
     post_b, lab_b = _strata_mixture(gr, gr.boot, pc.contact_share)
@@ -187,7 +190,7 @@ def _counts(
     rate = c_id / id_hat if id_hat > 0 else 0.0
     rate_draws = c_id_draws / np.maximum(id_draws, 1e-9)
     spread = np.log(cfg.unidentified_contact_ratio)
-    factor = np.exp(rng.uniform(-spread, spread, b))
+    factor = np.exp(extra.uniform(-spread, spread, b))
     anon_hat, anon_draws = max(a_hat - id_hat, 0.0), np.maximum(a_draws - id_draws, 0.0)
     c_hat = c_id + anon_hat * rate
     c_draws = c_id_draws + anon_draws * np.minimum(rate_draws * factor, 1.0)
@@ -206,16 +209,25 @@ def _counts(
     )
 
 
+def _error_raised(fit: Any, cfg: SilentConfig) -> bool:
+    """Whether the hit class raises the error indicator (as :func:`is_problem` counts it)."""
+    p = fit.probs[0]
+    hit, bg = 1.0 - p[0, 0], 1.0 - p[1, 0]
+    return bool(hit >= cfg.raise_min_rate and hit >= cfg.raise_lift * bg)
+
+
 def _diagnostic(
-    detected: bool, counts: _Counts, linked_share: float, cfg: SilentConfig
+    detected: bool, counts: _Counts, linked_share: float, cfg: SilentConfig, fit: Any
 ) -> str | None:
     """Why a detected page's figures cannot be trusted, comma-separated, or None when sound:
-    ``low_coverage`` (few of its affected visitors are identified customers, so S rests on the
-    extrapolation), ``low_linkage`` (few contacts link to a customer, so C rests on the
-    correction), ``flat_likelihood`` (the data hardly identify the affected count)."""
+    ``no_error_signal`` (the problem raises no error: with reloads and help alone, two
+    indicators, the hit count is hardly identified), ``low_coverage`` (few of its affected
+    visitors are identified customers, so S rests on the extrapolation), ``low_linkage`` (few
+    contacts link to a customer, so C rests on the correction), ``flat_likelihood`` (the data
+    hardly identify the affected count)."""
     if not detected:
         return None
-    notes = []
+    notes = [] if _error_raised(fit, cfg) else ["no_error_signal"]
     coverage = counts.affected_identified / counts.affected if counts.affected > 0 else 1.0
     if coverage < cfg.min_coverage:
         notes.append("low_coverage")
@@ -389,7 +401,7 @@ def page_row(
         "silent_identified_ci_high": ci(sid_draws)[1],
         "coverage": counts.affected_identified / a_hat if a_hat > 0 else None,
         "linked_share": inputs.linked_share,
-        "diagnostic": _diagnostic(detected, counts, inputs.linked_share, cfg),
+        "diagnostic": _diagnostic(detected, counts, inputs.linked_share, cfg, fit),
     }
     draws = {
         "affected": a_draws,

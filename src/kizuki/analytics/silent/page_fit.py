@@ -153,22 +153,45 @@ def fit_page(page: str, grp: pd.DataFrame, cfg: SilentConfig, rng: np.random.Gen
 def _persons_per_hit(g: pd.DataFrame, post: F64) -> tuple[float, float]:
     """Persons, and identified customers, per expected hit unit of the page.
 
-    The hit count counts units; a person hit on several days has several hit units. Each
-    person's chance of at least one hit, summed, over the units' summed posterior turns the
-    count of hit units into one of persons (1 when everyone is hit once and has no other
-    units). Visitors are ``person_id`` when the patterns carry it, else ``customer_id``.
+    The hit count counts units; a person hit on several days has several hit units. The hits
+    per affected person are the mean number of likely hit units (posterior at least
+    ``LIKELY_HIT``) of the persons surely hit (a unit posterior of at least ``SURE_HIT``),
+    where there are ``MIN_SURE`` of them (the small posteriors of a busy page's ordinary units
+    would otherwise add up to hits no one had); else each
+    person's chance of at least one hit, summed, over the units' summed posterior (which
+    treats a person's units as independent). Identified customers are the share of that
+    chance that falls on visitors with a ``customer_id``. Visitors are ``person_id`` when the
+    patterns carry it, else ``customer_id``.
     """
     hits = float((post * g["units"].to_numpy(float)).sum())
     if hits <= 0:
         return 1.0, 1.0
     key = "person_id" if "person_id" in g.columns else "customer_id"
-    ids = g[key].where(g[key].notna(), "\0anonymous")
-    miss = g.groupby(ids, dropna=False)["_log_miss"].sum()
-    w = 1.0 - np.exp(miss)
-    known = g.groupby(ids, dropna=False)["customer_id"].first().notna()
+    ids = g[key].where(g[key].notna(), "<anonymous>")
+    by = g.groupby(ids, dropna=False)
+    w = 1.0 - np.exp(by["_log_miss"].sum())
+    known = by["customer_id"].first().notna()
     if key == "customer_id":
         w = w[known]  # anonymous units without person ids: one pooled row, left out
-    return float(w.sum()) / hits, float(w[known].sum()) / hits
+    persons, customers = float(w.sum()) / hits, float(w[known].sum()) / hits
+    sure = (by["_post"].max() >= SURE_HIT).reindex(w.index, fill_value=False)
+    if int(sure.sum()) >= MIN_SURE:
+        # hits per affected person, read off the persons surely hit: a person's units are
+        # not independent (one hit makes the next likelier), which the product above ignores
+        likely = g.assign(_likely=(post >= LIKELY_HIT) * g["units"].to_numpy(float))
+        counted = likely.groupby(ids, dropna=False)["_likely"].sum().reindex(w.index)
+        per_person = float(counted[sure].mean())
+        share_known = float(w[known].sum()) / max(float(w.sum()), 1e-12)
+        persons = 1.0 / max(per_person, 1.0)
+        customers = persons * share_known
+    return persons, customers
+
+
+#: a unit posterior at which a person counts as surely hit, and how many such persons it takes
+#: to read the hits per affected person off them
+SURE_HIT, MIN_SURE = 0.9, 20
+#: a unit posterior from which a surely hit person's unit counts as one of their hits
+LIKELY_HIT = 0.5
 
 
 def contacted_after_hit(pf: PageFit, after: pd.DataFrame, intent: str | None) -> set[Any]:

@@ -81,6 +81,7 @@ def session_units(
     gap_minutes: int = 30,
     use_session_id: bool = False,
     incident_margin_minutes: int = 60,
+    loop_anchors: bool = False,
 ) -> ir.Table:
     """One row per unit: ``session_key, customer_id, person_id, started_at, page_path,
     error_kind, loop, help_kind``.
@@ -114,18 +115,21 @@ def session_units(
     )
     sess = sess.filter(sess._paged)
     # a session with an error belongs to the page of its first error (the first page in text
-    # order among errors at the same instant), wherever it went afterwards
-    err = signals.filter(signals.signal.isin(list(ERROR_SIGNALS)) & signals.page_path.notnull())
-    err = err.select(_ek=err.session_key, _ets=err.ts, _epage=err.page_path)
-    first_ts = err.group_by("_ek").aggregate(_first=err._ets.min())
-    firsts = err.join(first_ts, (err._ek == first_ts._ek) & (err._ets == first_ts._first))
-    first_err = firsts.group_by("_ek").aggregate(_err_page=firsts._epage.min())
-    units = sess.left_join(first_err, sess._key == first_err._ek).select(
-        session_key=sess._key,
-        customer_id=sess.customer_id,
-        person_id=sess.person_id,
-        started_at=sess.started_at,
-        page_path=ibis.coalesce(first_err._err_page, sess._exit),
+    # order among errors at the same instant), wherever it went afterwards; else, with
+    # ``loop_anchors``, to the page of its first reload loop
+    first_err = _first_signal_page(signals, ERROR_SIGNALS, "_e")
+    j = sess.left_join(first_err, sess._key == first_err._ek)
+    anchors = [j._e_page]
+    if loop_anchors:
+        first_loop = _first_signal_page(signals, LOOP_SIGNALS, "_l")
+        j = j.left_join(first_loop, j._key == first_loop._lk)
+        anchors.append(j._l_page)
+    units = j.select(
+        session_key=j._key,
+        customer_id=j.customer_id,
+        person_id=j.person_id,
+        started_at=j.started_at,
+        page_path=ibis.coalesce(*anchors, j._exit),
     )
     units = units.view()  # a table of its own: the joins below do not extend this one
     for page, start, end in incidents:
@@ -172,6 +176,20 @@ def session_units(
         ),
         loop=out._loop.fill_null(False),
         help_kind=ibis.coalesce(out._help_intent, out._help_signal, ibis.literal("")),
+    )
+
+
+def _first_signal_page(signals: ir.Table, names: Sequence[str], p: str) -> ir.Table:
+    """``{p}k, {p}_page``: per session, the page of its first signal named ``names`` (the
+    first page in text order among such signals at the same instant)."""
+    sig = signals.filter(signals.signal.isin(list(names)) & signals.page_path.notnull())
+    sig = sig.select(_k=sig.session_key, _ts=sig.ts, _page=sig.page_path)
+    first_ts = sig.group_by("_k").aggregate(_first=sig._ts.min())
+    firsts = sig.join(first_ts, (sig._k == first_ts._k) & (sig._ts == first_ts._first))
+    return (
+        firsts.group_by(firsts._k)
+        .aggregate(_pg=firsts._page.min())
+        .rename({f"{p}k": "_k", f"{p}_page": "_pg"})
     )
 
 

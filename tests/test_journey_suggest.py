@@ -95,6 +95,8 @@ def test_the_suggested_map_checks_clean_and_analyzes_the_shop(
         assert kz.last_run() is not None and kz.last_run().journey["name"] == "suggested"
         daily = kz.stage_daily()
         assert daily["sessions"].sum() > 0
+        # funnels by the suggested stages, not the built-in SaaS prefixes
+        assert {"product", "cart", "checkout"} <= set(daily["stage"])
         signals = kz.signals()
         assert {"error", "loop", "unfinished_flow"} <= set(signals["signal"])
         points = kz.friction_points()
@@ -160,3 +162,15 @@ def test_cli_journey_suggest_help() -> None:
     result = runner.invoke(app, ["journey", "suggest", "--help"])
     assert result.exit_code == 0
     assert "--out" in result.output and "--min-share" in result.output
+
+
+def test_without_helpdesk_data_the_report_says_what_the_silent_estimate_needs(
+    shop_store: str, suggested: Path, tmp_path: Path
+) -> None:
+    from kizuki.i18n import translate
+
+    with kizuki.open(shop_store) as kz:
+        kz.analyze(journey=suggested, contact_reasons=False)
+        html = kz.report(tmp_path / "report.html", lang="en").read_text(encoding="utf-8")
+    assert translate("silent.needs_contacts", "en").split(":")[0] in html
+    assert "chart-iceberg" not in html

@@ -103,6 +103,7 @@ def _ingest_log(store: Store) -> list[dict[str, Any]]:
     for row in rows:
         row["started_at"] = _as_utc(row["started_at"])
         row["finished_at"] = _as_utc(row["finished_at"])
+        row["rows_updated"] = row.get("rows_updated") or 0  # NULL in rows logged before upserts
     return rows
 
 

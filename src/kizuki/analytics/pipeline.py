@@ -202,8 +202,9 @@ def _overview(ctx: RunContext) -> Output:
 
 def _daily(ctx: RunContext) -> Output:
     """Daily and stage counts, both summed from one per-(day, stage, session) table of the
-    journey stream's own sessions (one sessionisation serves every result); searches without
-    an event of their own are left out."""
+    journey stream's own sessions and stages (one sessionisation serves every result; the
+    stages are the journey map's); searches without an event of their own are left out."""
+    stages: Mapping[str, Any] | None = None  # the journey map's stages, on the stream
     if ctx.rows["events"]:
         stream = ctx.stream()
         sessions = stream.filter(~stream.search_only)
@@ -212,7 +213,8 @@ def _daily(ctx: RunContext) -> Output:
         sessions = sessionize(
             narrow_events(ctx.table("events")), cfg.gap_minutes, use_session_id=cfg.use_session_id
         )
-    days = session_days(sessions, DEFAULT_STAGES).cache()
+        stages = DEFAULT_STAGES
+    days = session_days(sessions, stages).cache()
     return {
         "result_events_daily": daily_from_session_days(days),
         "result_stage_daily": stage_daily_from_session_days(days),

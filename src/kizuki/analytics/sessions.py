@@ -218,17 +218,24 @@ def stage_daily_from_sessions(
 
 
 def session_days(
-    sessions: ir.Table, stages: Mapping[str, Sequence[str]] = DEFAULT_STAGES
+    sessions: ir.Table, stages: Mapping[str, Sequence[str]] | None = DEFAULT_STAGES
 ) -> ir.Table:
     """Sessionised events summed per (UTC day, stage, session): ``day, stage, session_key,
     visitor_id, events``. The daily and the stage counts are both sums of it, so one pass over
     the events serves both (:func:`daily_from_session_days`, :func:`stage_daily_from_session_days`).
+
+    ``stages`` maps stages to page-path prefixes; None takes the ``stage`` column the sessions
+    already carry (the journey map's, from :func:`~kizuki.analytics.journey_stream.
+    journey_events`).
     """
-    # the stage of each distinct path, joined on: far cheaper than matching every event
-    paths = sessions.select(_path=sessions.page_path).distinct()
-    paths = paths.mutate(_stage=assign_stage(paths._path, stages))
-    joined = sessions.left_join(paths, sessions.page_path.identical_to(paths._path))
-    staged = joined.mutate(day=joined.ts.date(), stage=joined._stage)
+    if stages is None:
+        staged = sessions.mutate(day=sessions.ts.date())
+    else:
+        # the stage of each distinct path, joined on: far cheaper than matching every event
+        paths = sessions.select(_path=sessions.page_path).distinct()
+        paths = paths.mutate(_stage=assign_stage(paths._path, stages))
+        joined = sessions.left_join(paths, sessions.page_path.identical_to(paths._path))
+        staged = joined.mutate(day=joined.ts.date(), stage=joined._stage)
     # a session key names one visitor: grouping by both adds no groups
     return staged.group_by(["day", "stage", "session_key", "visitor_id"]).aggregate(
         events=staged.count()

@@ -30,7 +30,12 @@ def init(store: StoreOpt = None) -> None:
 def simulate(
     out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the files to.")],
     config: Annotated[
-        Path | None, typer.Option("--config", help="Company config YAML (default: built in).")
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Company config: a YAML file or a shipped name (default, hard: a company as messy "
+            "as real data).",
+        ),
     ] = None,
     customers: Annotated[int | None, typer.Option(help="Number of customers.")] = None,
     days: Annotated[int | None, typer.Option(help="Days of history.")] = None,
@@ -57,7 +62,12 @@ def ingest(
         typer.Option(help="Canonical table for csv/tsv/parquet/jsonl (default: file name)."),
     ] = None,
     mapping: Annotated[
-        Path | None, typer.Option(help="YAML column mapping {canonical: source column}.")
+        Path | None,
+        typer.Option(
+            help="Column mapping: a YAML file of {canonical: source column}, a shipped mapping "
+            "(fivetran-zendesk-ticket, fivetran-zendesk-ticket-comment, fivetran-zendesk-user) "
+            "or key=value (zendesk: intent_field=<custom field id>)."
+        ),
     ] = None,
     encoding: Annotated[
         str | None, typer.Option(help="Text encoding of csv/tsv (default: detect UTF-8/CP932).")

@@ -50,7 +50,12 @@ def export_friction(
 
 def demo(
     config: Annotated[
-        Path | None, typer.Option("--config", help="Company config YAML (default: built in).")
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Company config: a YAML file or a shipped name (default, hard: a company as messy "
+            "as real data).",
+        ),
     ] = None,
     customers: Annotated[int | None, typer.Option(help="Number of customers.")] = None,
     days: Annotated[int | None, typer.Option(help="Days of history.")] = None,

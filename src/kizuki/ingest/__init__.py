@@ -1,7 +1,8 @@
 """Ingest source files into the canonical tables of a DuckDB store.
 
-Every record read is loaded, counted as a duplicate, or quarantined with a reason
-(``rows_in == rows_loaded + rows_duplicate + rows_quarantined``); personal data in free text is
+Every record read is loaded, updates a stored row (a newer version of an entity that changes),
+is counted as a duplicate, or is quarantined with a reason (``rows_in == rows_loaded +
+rows_updated + rows_duplicate + rows_quarantined``); personal data in free text is
 redacted before it is stored; re-ingesting a file changes nothing; an interrupted ingest resumes.
 
 Sources: ``ga4`` (BigQuery export rows as Parquet or NDJSON → events + searches), ``zendesk``

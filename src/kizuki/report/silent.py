@@ -100,6 +100,7 @@ def silent_section(ctx: ReportContext) -> Section | None:
         r["label"] = _page_label(r)
         r["best_label"] = ctx.label(f"silent.best.{r['best_estimate']}", str(r["best_estimate"]))
         r["diagnostics"] = _diagnostics(ctx, r)
+        r.setdefault("coverage", None)  # a table written before identities were resolved
     chart = iceberg_chart(
         "chart-iceberg",
         [r["label"] for r in pages],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import kizuki
 from ecommerce_fixture import PAYMENT_PAGE, ShopExport, write_shop_export
 from kizuki.cli import app
 from kizuki.errors import NotFoundError
+from kizuki.i18n import translate
 from kizuki.journey import load_journey
 from kizuki.journey_rules import decide_units
 
@@ -167,10 +170,53 @@ def test_cli_journey_suggest_help() -> None:
 def test_without_helpdesk_data_the_report_says_what_the_silent_estimate_needs(
     shop_store: str, suggested: Path, tmp_path: Path
 ) -> None:
-    from kizuki.i18n import translate
-
     with kizuki.open(shop_store) as kz:
         kz.analyze(journey=suggested, contact_reasons=False)
         html = kz.report(tmp_path / "report.html", lang="en").read_text(encoding="utf-8")
     assert translate("silent.needs_contacts", "en").split(":")[0] in html
     assert "chart-iceberg" not in html
+
+
+def _zendesk_page(kz: kizuki.Kizuki, path: Path) -> int:
+    """An incremental-export page for the shop's logged-in customers: tickets that name only
+    Zendesk's requester id, and the `users` sideload that ties each requester to the customer
+    (``external_id``); returns the number of tickets."""
+    ev = kz.store.table("events")
+    seen = ev.filter(ev.customer_id.notnull()).group_by("customer_id").aggregate(at=ev.ts.max())
+    rows = seen.order_by("customer_id").to_pyarrow().to_pylist()[:40]
+    tickets, users = [], []
+    for i, row in enumerate(rows):
+        opened = (row["at"] + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        user = 9_000 + i
+        users.append(
+            {"id": user, "external_id": row["customer_id"], "role": "end-user",
+             "email": f"buyer{i}@example.com", "updated_at": opened}
+        )  # fmt: skip
+        tickets.append(
+            {"id": 500 + i, "created_at": opened, "updated_at": opened, "status": "open",
+             "via": {"channel": "web"}, "subject": "カード決済ができません",
+             "description": "支払い画面でエラーになります", "requester_id": user,
+             "tags": ["intent_payment_failed"]}
+        )  # fmt: skip
+    page = {"tickets": tickets, "users": users, "end_of_stream": True, "after_cursor": None}
+    path.write_text(json.dumps(page, ensure_ascii=False), encoding="utf-8")
+    return len(tickets)
+
+
+def test_ga4_and_zendesk_link_requesters_through_the_users_sideload(
+    shop: ShopExport, suggested: Path, tmp_path: Path
+) -> None:
+    url = f"duckdb://{tmp_path / 'shop-zendesk.duckdb'}"
+    with kizuki.open(url) as kz:
+        kz.ingest("ga4", [shop.path])
+        n = _zendesk_page(kz, tmp_path / "tickets.json")
+        (tickets,) = kz.ingest("zendesk", [tmp_path / "tickets.json"])
+        assert tickets.rows_loaded == n and tickets.derived.get("identities") == n
+        kz.analyze(journey=suggested, contact_reasons=False)
+        coverage = kz.store.table("result_coverage").to_pandas().set_index("metric")
+        html = kz.report(tmp_path / "report.html", lang="en").read_text(encoding="utf-8")
+    assert coverage.loc["contacts", "total"] == n
+    assert coverage.loc["contacts", "linked"] == n  # no external_id on a ticket: the users did it
+    assert 0 < coverage.loc["sessions", "share"] < 1  # most shop visitors never log in
+    assert translate("silent.needs_contacts", "en").split(":")[0] not in html
+    assert "Linked to a known customer" in html

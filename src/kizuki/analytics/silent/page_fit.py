@@ -137,7 +137,8 @@ def fit_page(page: str, grp: pd.DataFrame, cfg: SilentConfig, rng: np.random.Gen
     )
     by_pattern = g[[*UNIT_INDICATORS, "_post"]].drop_duplicates(list(UNIT_INDICATORS))
     by_pattern = by_pattern.rename(columns={"_post": "post"})
-    persons, customers = _persons_per_hit(g, post)
+    share = a_hat / max(float(g["units"].sum()), 1.0)
+    persons, customers = _persons_per_hit(g, post, share)
     g = g[g["customer_id"].notna()]
     per = g.groupby("customer_id", as_index=False).agg(
         _log_miss=("_log_miss", "sum"), units=("units", "sum"), top=("_post", "max")
@@ -150,18 +151,20 @@ def fit_page(page: str, grp: pd.DataFrame, cfg: SilentConfig, rng: np.random.Gen
     )
 
 
-def _persons_per_hit(g: pd.DataFrame, post: F64) -> tuple[float, float]:
+def _persons_per_hit(g: pd.DataFrame, post: F64, share: float = 0.0) -> tuple[float, float]:
     """Persons, and identified customers, per expected hit unit of the page.
 
-    The hit count counts units; a person hit on several days has several hit units. The hits
-    per affected person are the mean number of likely hit units (posterior at least
-    ``LIKELY_HIT``) of the persons surely hit (a unit posterior of at least ``SURE_HIT``),
-    where there are ``MIN_SURE`` of them (the small posteriors of a busy page's ordinary units
-    would otherwise add up to hits no one had); else each
-    person's chance of at least one hit, summed, over the units' summed posterior (which
-    treats a person's units as independent). Identified customers are the share of that
-    chance that falls on visitors with a ``customer_id``. Visitors are ``person_id`` when the
-    patterns carry it, else ``customer_id``.
+    The hit count counts units; a person hit on several days has several hit units, and one hit
+    makes the next likelier, which the units' posteriors (fitted as if units were independent)
+    do not know. So the hits per affected person are read off the persons surely hit (a unit
+    posterior of at least ``SURE_HIT``; at least ``MIN_SURE`` of them): besides their surest
+    unit, each of their other units on the page is a repeat hit with a probability ρ, fitted by
+    EM from each unit's likelihood ratio of hit against background (its posterior's odds over
+    the page's prior odds ``share``). Hits per person = 1 + ρ-weighted repeats per sure
+    person. Without enough sure persons, each person's chance of at least one hit, summed, over
+    the units' summed posterior. Identified customers are the share of that chance that falls
+    on visitors with a ``customer_id``. Visitors are ``person_id`` when the patterns carry it,
+    else ``customer_id``.
     """
     hits = float((post * g["units"].to_numpy(float)).sum())
     if hits <= 0:
@@ -174,24 +177,51 @@ def _persons_per_hit(g: pd.DataFrame, post: F64) -> tuple[float, float]:
     if key == "customer_id":
         w = w[known]  # anonymous units without person ids: one pooled row, left out
     persons, customers = float(w.sum()) / hits, float(w[known].sum()) / hits
-    sure = (by["_post"].max() >= SURE_HIT).reindex(w.index, fill_value=False)
-    if int(sure.sum()) >= MIN_SURE:
-        # hits per affected person, read off the persons surely hit: a person's units are
-        # not independent (one hit makes the next likelier), which the product above ignores
-        likely = g.assign(_likely=(post >= LIKELY_HIT) * g["units"].to_numpy(float))
-        counted = likely.groupby(ids, dropna=False)["_likely"].sum().reindex(w.index)
-        per_person = float(counted[sure].mean())
+    top = by["_post"].transform("max").to_numpy(float)
+    sure_rows = top >= SURE_HIT
+    n_sure = int((by["_post"].max() >= SURE_HIT).reindex(w.index, fill_value=False).sum())
+    if n_sure >= MIN_SURE and 0.0 < share < 1.0:
+        units = g["units"].to_numpy(float)
+        # every unit of a sure person but one of its surest: the repeat candidates
+        others = units * sure_rows - (sure_rows & (post >= top - 1e-12)) * _first_of_top(g, ids)
+        odds = np.clip(post, 1e-12, 1 - 1e-12)
+        ratio = odds / (1.0 - odds) / (share / (1.0 - share))
+        mask = others > 0
+        per_person = 1.0 + _repeat_share(ratio[mask], others[mask]) / n_sure
         share_known = float(w[known].sum()) / max(float(w.sum()), 1e-12)
-        persons = 1.0 / max(per_person, 1.0)
+        persons = 1.0 / per_person
         customers = persons * share_known
     return persons, customers
+
+
+def _first_of_top(g: pd.DataFrame, ids: pd.Series) -> F64:
+    """1 on one row of each person's surest rows (their first in row order), else 0."""
+    top = g.groupby(ids, dropna=False)["_post"].transform("max")
+    is_top = (g["_post"] >= top - 1e-12).to_numpy()
+    first = ~pd.Series(is_top).groupby(ids.to_numpy()).cumsum().gt(1).to_numpy()
+    return (is_top & first).astype(np.float64)
+
+
+def _repeat_share(ratio: F64, weights: F64, iters: int = 500) -> float:
+    """Expected repeat hits among units with hit/background likelihood ratios ``ratio`` (each
+    ``weights`` times): EM for the share ρ of them that are hits, then Σ weight × posterior."""
+    if weights.sum() <= 0:
+        return 0.0
+    rho = 0.5
+    for _ in range(iters):
+        p = rho * ratio / (rho * ratio + 1.0 - rho)
+        new = float((weights * p).sum() / weights.sum())
+        if abs(new - rho) < 1e-10:
+            rho = new
+            break
+        rho = new
+    p = rho * ratio / (rho * ratio + 1.0 - rho)
+    return float((weights * p).sum())
 
 
 #: a unit posterior at which a person counts as surely hit, and how many such persons it takes
 #: to read the hits per affected person off them
 SURE_HIT, MIN_SURE = 0.9, 20
-#: a unit posterior from which a surely hit person's unit counts as one of their hits
-LIKELY_HIT = 0.5
 
 
 def contacted_after_hit(pf: PageFit, after: pd.DataFrame, intent: str | None) -> set[Any]:

@@ -82,8 +82,18 @@ COLUMNS = {
         "clicked_content_id",
     ),
     "content": ("content_id", "url", "intents"),
-    "contacts": ("customer_id", "channel", "opened_at", "resolved_at", "intent"),
-    "customers": ("customer_id", "monthly_value"),
+    "contacts": (
+        "customer_id",
+        "channel",
+        "opened_at",
+        "resolved_at",
+        "intent",
+        "status",
+        "requester_id",
+        "requester_email_hash",
+    ),
+    "customers": ("customer_id", "monthly_value", "email_hash"),
+    "identities": ("kind", "value", "customer_id", "email_hash"),
     "subscriptions": ("customer_id", "status", "ended_at"),
     "surveys": ("customer_id", "kind", "score"),
     "incidents": ("started_at", "ended_at", "affected"),
@@ -238,6 +248,9 @@ def journey_events(
     stream["is_page"] = name.isin(journey.page_view_events)
     stream["is_journey"] = ~stream["stage"].isin([HELP_STAGE, OTHER_STAGE]) & path.notna()
 
+    # identities: a browser seen with one customer is theirs from window_days before its first
+    # login; sessions are built per resolved person
+    stream["customer_id"] = resolved_customers(stream, tables["identities"])
     # sessions: a new one at a visitor's first event and after more than gap_minutes idle
     stream["visitor_id"] = stream["customer_id"].fillna(stream["anonymous_id"])
     stream = stream.sort_values(["visitor_id", "ts", "event_id"], ignore_index=True)
@@ -580,6 +593,56 @@ def friction_points(
     return out.reset_index(drop=True)
 
 
+# -- identities --------------------------------------------------------------------------------
+
+
+def resolved_customers(
+    stream: pd.DataFrame, identities: pd.DataFrame, window_days: float = 30.0
+) -> pd.Series:
+    """Each row's customer: its own, else its browser's when the browser was seen with exactly
+    one customer and the row is at most ``window_days`` before the browser's first login."""
+    both = stream[stream["anonymous_id"].notna() & stream["customer_id"].notna()]
+    seen = both[["anonymous_id", "customer_id", "ts"]]
+    known = identities[(identities["kind"] == "anonymous_id") & identities["customer_id"].notna()]
+    seen = pd.concat(
+        [seen, known.rename(columns={"value": "anonymous_id"})[["anonymous_id", "customer_id"]]],
+        ignore_index=True,
+    )
+    links = seen.groupby("anonymous_id").agg(
+        customer=("customer_id", "min"), n=("customer_id", "nunique"), first=("ts", "min")
+    )
+    links = links[links["n"] == 1]
+    row = links.reindex(stream["anonymous_id"])
+    start = row["first"] - pd.Timedelta(seconds=int(window_days * 86_400))
+    ok = row["customer"].notna() & (row["first"].isna() | (stream["ts"].to_numpy() >= start))
+    browser = row["customer"].where(ok.to_numpy())
+    return stream["customer_id"].fillna(pd.Series(browser.to_numpy(), index=stream.index))
+
+
+def resolved_contacts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Contacts without deleted ones, each with its customer: the source's, else the one the
+    identities name for its requester, else the one customer with its keyed e-mail hash."""
+    c = tables["contacts"]
+    c = c[c["status"].isna() | (c["status"] != "deleted")].copy()
+    ids = tables["identities"]
+    req = (
+        ids[ids["kind"] == "requester_id"]
+        .groupby("value")
+        .agg(rcust=("customer_id", "min"), rmail=("email_hash", "min"))
+    )
+    c = c.join(req, on="requester_id")
+    mail = c["requester_email_hash"].fillna(c["rmail"])
+    cust = tables["customers"]
+    hashed = (
+        cust[cust["email_hash"].notna()]
+        .groupby("email_hash")["customer_id"]
+        .agg(["min", "nunique"])
+    )
+    hashed = hashed.loc[hashed["nunique"] == 1, "min"]
+    c["customer_id"] = c["customer_id"].fillna(c["rcust"]).fillna(mail.map(hashed))
+    return c.drop(columns=["rcust", "rmail"])
+
+
 # -- silent customers ------------------------------------------------------------------------
 
 
@@ -617,7 +680,9 @@ def session_units(
     exits["page_path"] = exits["err_page"].fillna(exits["page_path"])
     exits = exits[["session_key", "page_path"]]
     sessions = s.groupby("session_key").agg(
-        customer_id=("customer_id", "max"), started_at=("ts", "min")
+        customer_id=("customer_id", "max"),
+        person_id=("visitor_id", "max"),
+        started_at=("ts", "min"),
     )
     units = sessions.reset_index().merge(exits, on="session_key")
     for page, start, end in _incident_pages(incidents):
@@ -655,7 +720,16 @@ def session_units(
     units["loop"] = units["is_loop"].fillna(False).astype(bool)
     units["help_kind"] = units["help_intent"].fillna(units["help_signal"]).fillna("")
     return units[
-        ["session_key", "customer_id", "started_at", "page_path", "error_kind", "loop", "help_kind"]
+        [
+            "session_key",
+            "customer_id",
+            "person_id",
+            "started_at",
+            "page_path",
+            "error_kind",
+            "loop",
+            "help_kind",
+        ]
     ]
 
 
@@ -676,10 +750,10 @@ def silent_inputs(
     """What :func:`kizuki.analytics.silent.estimate_silent` needs, built in pandas."""
     cfg = config or SilentConfig()
     units = session_units(s, signals, tables["incidents"], cfg)
-    keys = ["customer_id", "page_path", "error_kind", "loop", "help_kind"]
+    keys = ["person_id", "customer_id", "page_path", "error_kind", "loop", "help_kind"]
     patterns = units.groupby(keys, dropna=False).size().rename("units").reset_index()
 
-    contacts = tables["contacts"]
+    contacts = resolved_contacts(tables)
     labelled = contacts[
         contacts["intent"].notna()
         & contacts["customer_id"].notna()
@@ -698,6 +772,7 @@ def silent_inputs(
 
     human = contacts[contacts["channel"].notna() & (contacts["channel"] != "chatbot")]
     n_human, n_labelled = len(human), int(human["intent"].notna().sum())
+    n_linked = int(human["customer_id"].notna().sum())
     resolved = human.loc[
         human["customer_id"].notna() & human["resolved_at"].notna(), "customer_id"
     ].unique()
@@ -732,6 +807,7 @@ def silent_inputs(
         labelled_share=(n_labelled / n_human) if n_human else 1.0,
         human_contacts=n_human,
         stages={str(k): str(v) for k, v in stages.items()},
+        linked_share=(n_linked / n_human) if n_human else 1.0,
     )
 
 
@@ -753,7 +829,7 @@ def compute(
     t1 = time.perf_counter()
     signals = struggle_signals(stream, journey)
     t2 = time.perf_counter()
-    points = friction_points(signals, stream, tables["contacts"], tables["subscriptions"])
+    points = friction_points(signals, stream, resolved_contacts(tables), tables["subscriptions"])
     t3 = time.perf_counter()
     activity = struggle_signals(stream, journey, SignalConfig(signals=ACTIVITY_SIGNALS))
     inputs = silent_inputs(stream, pd.concat([signals, activity], ignore_index=True), tables)

@@ -213,7 +213,7 @@ def test_ga4_and_zendesk_link_requesters_through_the_users_sideload(
         (tickets,) = kz.ingest("zendesk", [tmp_path / "tickets.json"])
         assert tickets.rows_loaded == n and tickets.derived.get("identities") == n
         kz.analyze(journey=suggested, contact_reasons=False)
-        coverage = kz.store.table("result_coverage").to_pandas().set_index("metric")
+        coverage = kz.coverage().set_index("metric")
         html = kz.report(tmp_path / "report.html", lang="en").read_text(encoding="utf-8")
     assert coverage.loc["contacts", "total"] == n
     assert coverage.loc["contacts", "linked"] == n  # no external_id on a ticket: the users did it

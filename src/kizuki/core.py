@@ -291,6 +291,11 @@ class Kizuki:
         """One row per session and struggle signal (``result_signals``)."""
         return self.result("result_signals")
 
+    def coverage(self) -> pd.DataFrame:
+        """The share of browsers, sessions, struggling visitors and contacts linked to a known
+        customer (``result_coverage``, docs/identity.md)."""
+        return self.result("result_coverage")
+
     def friction_points(self) -> pd.DataFrame:
         """Friction points with reach, rates and outcomes (``result_friction_points``)."""
         return self.result("result_friction_points")

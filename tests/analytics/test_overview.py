@@ -79,6 +79,8 @@ def test_time_column_is_the_first_timestamp_of_each_table() -> None:
         "searches": "ts",
         "content": "updated_at",
         "contacts": "opened_at",
+        "comments": "ts",
+        "identities": "updated_at",
         "surveys": "ts",
         "incidents": "started_at",
         "mentions": "ts",

@@ -71,7 +71,7 @@ def browser_links(events: ir.Table, identities: ir.Table | None = None) -> ir.Ta
             known.select(
                 anonymous_id=known.value,
                 customer_id=known.customer_id,
-                ts=ibis.null("timestamp('UTC', 6)"),
+                ts=ibis.null(seen.ts.type()),
             )
         )
     return seen.group_by("anonymous_id").aggregate(

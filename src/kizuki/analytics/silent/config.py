@@ -98,4 +98,4 @@ class SilentConfig(BaseModel):
             description="a session without an error belongs to the page of its first reload "
             "loop (else the page it ended on)",
         ),
-    ] = True
+    ] = False

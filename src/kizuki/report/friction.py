@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from kizuki.report.charts import Chart, heatmap_chart, lines_chart
 from kizuki.report.context import ReportContext, Section, stage_order
+from kizuki.report.silent import coverage_note
 
 __all__ = ["friction_section"]
 
@@ -51,6 +52,7 @@ def friction_section(ctx: ReportContext) -> Section | None:
         "intro": ctx.t("section.friction.intro"),
         "trend_intro": ctx.t("friction.trend_intro"),
         "empty": not grid,
+        "coverage": coverage_note(ctx),  # the grid counts identified customers only
     }
     return Section(
         "friction", ctx.t("section.friction.title"), "friction.html.j2", data, tuple(charts)

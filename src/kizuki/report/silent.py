@@ -9,7 +9,7 @@ from typing import Any
 from kizuki.report.charts import iceberg_chart
 from kizuki.report.context import ReportContext, Section
 
-__all__ = ["silent_section"]
+__all__ = ["coverage_note", "silent_section"]
 
 #: Friction pages shown in the iceberg chart and the silent-customer table.
 TOP_POINTS = 10
@@ -43,7 +43,7 @@ def _assumptions(ctx: ReportContext) -> list[str]:
     ]
 
 
-def _coverage(ctx: ReportContext) -> dict[str, Any] | None:
+def coverage_note(ctx: ReportContext) -> dict[str, Any] | None:
     """The linked shares of ``result_coverage`` as text, and whether they are too low."""
     result = ctx.result("result_coverage")
     if result is None:
@@ -114,7 +114,7 @@ def silent_section(ctx: ReportContext) -> Section | None:
         "undetected": sum(1 for r in checked if not r["detected"]),
         "total": total,
         "assumptions": _assumptions(ctx),
-        "coverage": _coverage(ctx),
+        "coverage": coverage_note(ctx),
         "needs": None,
         "empty": not checked,
     }

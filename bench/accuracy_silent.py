@@ -129,7 +129,7 @@ def resignal(store_dir: Path) -> None:
         store.close()
 
 
-def load_inputs(store_dir: Path) -> SilentInputs:
+def load_inputs(store_dir: Path, config: SilentConfig | None = None) -> SilentInputs:
     """The estimator's inputs from a built store, read as ``kizuki analyze`` reads them."""
     store = open_store(f"duckdb:///{store_dir / 'store.duckdb'}")
     store.duckdb.execute("SET threads=1")
@@ -143,14 +143,20 @@ def load_inputs(store_dir: Path) -> SilentInputs:
             subscriptions=t("subscriptions"),
             surveys=t("surveys"),
             incidents=t("incidents"),
-            config=SilentConfig(),
+            config=config or SilentConfig(),
         )
     finally:
         store.close()
 
 
 def load_or_build(
-    name: str, seed: int, customers: int | None, cache: Path | None, *, again: bool = False
+    name: str,
+    seed: int,
+    customers: int | None,
+    cache: Path | None,
+    *,
+    again: bool = False,
+    config: SilentConfig | None = None,
 ) -> tuple[SilentInputs, list[dict[str, Any]], dict[str, float]]:
     """Build the store (or reuse the cached one, with its signals recomputed if ``again``)
     and read the inputs, truth and timings."""
@@ -164,7 +170,7 @@ def load_or_build(
         elif again:
             resignal(where)
         t0 = time.perf_counter()
-        inputs = load_inputs(where)
+        inputs = load_inputs(where, config)
         truth = json.loads((where / "truth.json").read_text(encoding="utf-8"))
         timing = json.loads((where / "timing.json").read_text(encoding="utf-8"))
         timing["inputs_s"] = time.perf_counter() - t0
@@ -246,8 +252,14 @@ def main(argv: list[str] | None = None) -> int:
         help="recompute the signals of cached stores (after a change to their definitions)",
     )
     ap.add_argument("--json", type=Path, help="also write every per-seed row here")
+    ap.add_argument(
+        "--loop-anchors",
+        action="store_true",
+        help="analyze.silent.loop_anchors: a session without an error belongs to its first "
+        "reload's page",
+    )
     args = ap.parse_args(argv)
-    cfg = SilentConfig(n_boot=args.n_boot)
+    cfg = SilentConfig(n_boot=args.n_boot, loop_anchors=args.loop_anchors)
     everything: dict[str, Any] = {}
     for customers in args.customers:
         for name in args.configs:
@@ -255,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             for seed in range(args.first_seed, args.first_seed + args.seeds):
                 t0 = time.perf_counter()
                 inputs, truth, timing = load_or_build(
-                    name, seed, customers or None, args.cache, again=args.resignal
+                    name, seed, customers or None, args.cache, again=args.resignal, config=cfg
                 )
                 t1 = time.perf_counter()
                 table = estimate_silent(inputs, cfg, rng=np.random.default_rng(seed))

@@ -137,8 +137,7 @@ def fit_page(page: str, grp: pd.DataFrame, cfg: SilentConfig, rng: np.random.Gen
     )
     by_pattern = g[[*UNIT_INDICATORS, "_post"]].drop_duplicates(list(UNIT_INDICATORS))
     by_pattern = by_pattern.rename(columns={"_post": "post"})
-    share = a_hat / max(float(g["units"].sum()), 1.0)
-    persons, customers = _persons_per_hit(g, post, share)
+    persons, customers = _persons_per_hit(g, post)
     g = g[g["customer_id"].notna()]
     per = g.groupby("customer_id", as_index=False).agg(
         _log_miss=("_log_miss", "sum"), units=("units", "sum"), top=("_post", "max")
@@ -151,20 +150,15 @@ def fit_page(page: str, grp: pd.DataFrame, cfg: SilentConfig, rng: np.random.Gen
     )
 
 
-def _persons_per_hit(g: pd.DataFrame, post: F64, share: float = 0.0) -> tuple[float, float]:
+def _persons_per_hit(g: pd.DataFrame, post: F64) -> tuple[float, float]:
     """Persons, and identified customers, per expected hit unit of the page.
 
-    The hit count counts units; a person hit on several days has several hit units, and one hit
-    makes the next likelier, which the units' posteriors (fitted as if units were independent)
-    do not know. So the hits per affected person are read off the persons surely hit (a unit
-    posterior of at least ``SURE_HIT``; at least ``MIN_SURE`` of them): besides their surest
-    unit, each of their other units on the page is a repeat hit with a probability ρ, fitted by
-    EM from each unit's likelihood ratio of hit against background (its posterior's odds over
-    the page's prior odds ``share``). Hits per person = 1 + ρ-weighted repeats per sure
-    person. Without enough sure persons, each person's chance of at least one hit, summed, over
-    the units' summed posterior. Identified customers are the share of that chance that falls
-    on visitors with a ``customer_id``. Visitors are ``person_id`` when the patterns carry it,
-    else ``customer_id``.
+    The hit count counts units; a person hit on several days has several hit units. Each
+    person's chance of at least one hit, 1 − Π(1 − P(hit)) over their units, summed, over the
+    units' summed posterior turns the count of hit units into one of persons (1 when everyone
+    is hit once and has no other units). Identified customers are the share of that chance
+    that falls on visitors with a ``customer_id``. Visitors are ``person_id`` when the
+    patterns carry it, else ``customer_id``.
     """
     hits = float((post * g["units"].to_numpy(float)).sum())
     if hits <= 0:
@@ -176,52 +170,7 @@ def _persons_per_hit(g: pd.DataFrame, post: F64, share: float = 0.0) -> tuple[fl
     known = by["customer_id"].first().notna()
     if key == "customer_id":
         w = w[known]  # anonymous units without person ids: one pooled row, left out
-    persons, customers = float(w.sum()) / hits, float(w[known].sum()) / hits
-    top = by["_post"].transform("max").to_numpy(float)
-    sure_rows = top >= SURE_HIT
-    n_sure = int((by["_post"].max() >= SURE_HIT).reindex(w.index, fill_value=False).sum())
-    if n_sure >= MIN_SURE and 0.0 < share < 1.0:
-        units = g["units"].to_numpy(float)
-        # every unit of a sure person but one of its surest: the repeat candidates
-        others = units * sure_rows - (sure_rows & (post >= top - 1e-12)) * _first_of_top(g, ids)
-        odds = np.clip(post, 1e-12, 1 - 1e-12)
-        ratio = odds / (1.0 - odds) / (share / (1.0 - share))
-        mask = others > 0
-        per_person = 1.0 + _repeat_share(ratio[mask], others[mask]) / n_sure
-        share_known = float(w[known].sum()) / max(float(w.sum()), 1e-12)
-        persons = 1.0 / per_person
-        customers = persons * share_known
-    return persons, customers
-
-
-def _first_of_top(g: pd.DataFrame, ids: pd.Series) -> F64:
-    """1 on one row of each person's surest rows (their first in row order), else 0."""
-    top = g.groupby(ids, dropna=False)["_post"].transform("max")
-    is_top = (g["_post"] >= top - 1e-12).to_numpy()
-    first = ~pd.Series(is_top).groupby(ids.to_numpy()).cumsum().gt(1).to_numpy()
-    return (is_top & first).astype(np.float64)
-
-
-def _repeat_share(ratio: F64, weights: F64, iters: int = 500) -> float:
-    """Expected repeat hits among units with hit/background likelihood ratios ``ratio`` (each
-    ``weights`` times): EM for the share ρ of them that are hits, then Σ weight × posterior."""
-    if weights.sum() <= 0:
-        return 0.0
-    rho = 0.5
-    for _ in range(iters):
-        p = rho * ratio / (rho * ratio + 1.0 - rho)
-        new = float((weights * p).sum() / weights.sum())
-        if abs(new - rho) < 1e-10:
-            rho = new
-            break
-        rho = new
-    p = rho * ratio / (rho * ratio + 1.0 - rho)
-    return float((weights * p).sum())
-
-
-#: a unit posterior at which a person counts as surely hit, and how many such persons it takes
-#: to read the hits per affected person off them
-SURE_HIT, MIN_SURE = 0.9, 20
+    return float(w.sum()) / hits, float(w[known].sum()) / hits
 
 
 def contacted_after_hit(pf: PageFit, after: pd.DataFrame, intent: str | None) -> set[Any]:

@@ -141,9 +141,13 @@ class RunContext:
 
     def contacts(self) -> ir.Table:
         """Contacts without deleted ones, each linked to its customer where the identities
-        allow (:func:`~kizuki.analytics.identity.resolve_contacts`)."""
-        t = self.store.table
-        return resolve_contacts(t("contacts"), t("identities"), t("customers"))
+        allow (:func:`~kizuki.analytics.identity.resolve_contacts`), resolved once per run."""
+        if "resolved_contacts" not in self.cache:
+            t = self.store.table
+            resolved = resolve_contacts(t("contacts"), t("identities"), t("customers"))
+            self.cache["resolved_contacts"] = resolved.cache()
+        table: ir.Table = self.cache["resolved_contacts"]
+        return table
 
     def write(self, name: str, data: Table | Future[pd.DataFrame]) -> None:
         """Write result ``name`` as declared; a future is written when it is read or at the end."""

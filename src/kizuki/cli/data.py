@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from kizuki.cli.options import StoreOpt, open_kizuki, out, rich_progress
+from kizuki.cli.options import CompanyConfigOpt, StoreOpt, open_kizuki, out, rich_progress
 
 __all__ = ["register"]
 
@@ -29,14 +29,7 @@ def init(store: StoreOpt = None) -> None:
 
 def simulate(
     out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the files to.")],
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            help="Company config: a YAML file or a shipped name (default, hard: a company as messy "
-            "as real data).",
-        ),
-    ] = None,
+    config: CompanyConfigOpt = None,
     customers: Annotated[int | None, typer.Option(help="Number of customers.")] = None,
     days: Annotated[int | None, typer.Option(help="Days of history.")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same bytes).")] = None,

@@ -89,6 +89,14 @@ SetOpt = Annotated[
         show_default=False,
     ),
 ]
+CompanyConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Company config: a YAML file or a shipped name (default, hard: a company as messy "
+        "as real data).",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 EncodingOpt = Annotated[
     str, typer.Option("--encoding", help="Encoding of the CSV files, e.g. utf-8 or cp932.")

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from kizuki.cli.options import LangOpt, StoreOpt, open_kizuki, out, rich_progress, settings
+from kizuki.cli.options import (
+    CompanyConfigOpt,
+    LangOpt,
+    StoreOpt,
+    open_kizuki,
+    out,
+    rich_progress,
+    settings,
+)
 
 __all__ = ["register"]
 
@@ -49,14 +57,7 @@ def export_friction(
 
 
 def demo(
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            help="Company config: a YAML file or a shipped name (default, hard: a company as messy "
-            "as real data).",
-        ),
-    ] = None,
+    config: CompanyConfigOpt = None,
     customers: Annotated[int | None, typer.Option(help="Number of customers.")] = None,
     days: Annotated[int | None, typer.Option(help="Days of history.")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,

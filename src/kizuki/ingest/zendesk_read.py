@@ -214,19 +214,8 @@ class ZendeskFile:
                 if ev.get("type") not in ("Comment", "VoiceComment"):
                     continue
                 author = ev.get("author_id", audit.get("author_id"))
-                yield _dump(
-                    {
-                        "id": ev.get("id"),
-                        "ticket_id": audit.get("ticket_id"),
-                        "created_at": ev.get("created_at") or audit.get("created_at"),
-                        "author_id": author,
-                        "public": ev.get("public"),
-                        "body": ev.get("plain_body") or ev.get("body"),
-                        "via": ev.get("via") or audit.get("via"),
-                        "requester_id": self._requesters.get(ticket),
-                        "author_role": _role(users, author),
-                    }
-                )
+                via = ev.get("via") or audit.get("via")
+                yield self._comment(ticket, audit, ev, author, via, users)
 
     def _event_comments(self, events: list[Any], users: dict[str, Any]) -> Iterator[str]:
         events = [e for e in events if isinstance(e, dict)]
@@ -244,19 +233,32 @@ class ZendeskFile:
                 if (child.get("event_type") or child.get("type")) not in ("Comment",):
                     continue
                 author = child.get("author_id", event.get("updater_id"))
-                yield _dump(
-                    {
-                        "id": child.get("id"),
-                        "ticket_id": event.get("ticket_id"),
-                        "created_at": child.get("created_at") or event.get("created_at"),
-                        "author_id": author,
-                        "public": child.get("public"),
-                        "body": child.get("plain_body") or child.get("body"),
-                        "via": {"channel": channel},
-                        "requester_id": self._requesters.get(ticket),
-                        "author_role": _role(users, author),
-                    }
-                )
+                yield self._comment(ticket, event, child, author, {"channel": channel}, users)
+
+    def _comment(
+        self,
+        ticket: str,
+        parent: dict[str, Any],
+        comment: dict[str, Any],
+        author: Any,
+        via: Any,
+        users: dict[str, Any],
+    ) -> str:
+        """One comment line from an audit's or a ticket event's comment (``comment``) and the
+        audit or event it belongs to (``parent``)."""
+        return _dump(
+            {
+                "id": comment.get("id"),
+                "ticket_id": parent.get("ticket_id"),
+                "created_at": comment.get("created_at") or parent.get("created_at"),
+                "author_id": author,
+                "public": comment.get("public"),
+                "body": comment.get("plain_body") or comment.get("body"),
+                "via": via,
+                "requester_id": self._requesters.get(ticket),
+                "author_role": _role(users, author),
+            }
+        )
 
 
 def _sniff_kind(sample: bytes) -> Kind:

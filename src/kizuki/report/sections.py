@@ -107,8 +107,7 @@ def _balanced(row: Mapping[str, Any]) -> bool:
     if any(p is None for p in parts):
         return False
     rows_in, loaded, duplicate, quarantined = (int(p) for p in parts)  # type: ignore[arg-type]
-    updated = int(row.get("rows_updated") or 0)  # NULL in rows logged before schema 3
-    return rows_in == loaded + updated + duplicate + quarantined
+    return rows_in == loaded + int(row.get("rows_updated") or 0) + duplicate + quarantined
 
 
 def ingest_log_section(ctx: ReportContext) -> Section:

@@ -135,7 +135,5 @@ def test_a_problem_without_an_error_is_flagged() -> None:
     pats = pats.groupby(list(pats.columns[:-1]), as_index=False)["units"].sum()
     out = estimate_silent(replace(base, patterns=pats), CFG, rng=np.random.default_rng(8))
     row = out[out["page_path"] == "/p"].iloc[0]
-    if bool(row["detected"]):
-        assert "no_error_signal" in str(row["diagnostic"])
-    else:  # loop and help alone may not reach significance: then nothing is claimed
-        assert row["affected"] == 0
+    assert bool(row["detected"])  # loop and help alone are significant here
+    assert "no_error_signal" in str(row["diagnostic"])

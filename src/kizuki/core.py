@@ -122,10 +122,14 @@ class Kizuki:
         table: str | None = None,
         mapping: Path | None = None,
         encoding: str | None = None,
+        timezone: str | None = None,
+        replace: bool = False,
         progress: ProgressCallback = no_progress,
     ) -> list[IngestResult]:
         """Ingest ``files`` of format ``source`` (see :func:`kizuki.ingest.ingest_files`), in
-        transactions of ``settings.batch_rows`` rows."""
+        transactions of ``settings.batch_rows`` rows. ``timezone`` (default: the settings'
+        store time zone) reads times without an offset; ``replace`` replaces the earlier
+        batches of the same file."""
         from kizuki.ingest import ingest_files
 
         return ingest_files(
@@ -139,6 +143,8 @@ class Kizuki:
             hash_key=(
                 self.settings.hash_key.get_secret_value() if self.settings.hash_key else None
             ),
+            timezone=timezone or self.settings.store_timezone,
+            replace=replace,
             progress=progress,
         )
 

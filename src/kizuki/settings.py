@@ -16,8 +16,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -123,9 +124,32 @@ class Settings(BaseSettings):
         description="Key of the keyed hash that links e-mail addresses without storing them "
         "(default: a random key each store keeps; set one to link addresses across stores).",
     )
+    timezone: str | None = Field(
+        None,
+        description="IANA time zone where the team works, e.g. Asia/Tokyo: times written "
+        "without a UTC offset are read in it, and the report shows its local times, days and "
+        "weeks (default: Asia/Tokyo when lang is ja, else UTC).",
+    )
     analyze: AnalyzeSettings = Field(
         default_factory=AnalyzeSettings, description="What `kizuki analyze` runs with."
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(
+                    f"unknown time zone {value!r}; use an IANA name such as Asia/Tokyo or UTC"
+                ) from exc
+        return value
+
+    @property
+    def store_timezone(self) -> str:
+        """The time zone in effect: ``timezone``, else Asia/Tokyo for ``ja`` and UTC for ``en``."""
+        return self.timezone or ("Asia/Tokyo" if self.lang == "ja" else "UTC")
 
     @classmethod
     def settings_customise_sources(

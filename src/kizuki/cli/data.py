@@ -68,6 +68,21 @@ def ingest(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be read (as `kizuki inspect`).")
     ] = False,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            help="Time zone of times written without a UTC offset, e.g. Asia/Tokyo (default: "
+            "the `timezone` setting; Asia/Tokyo when lang is ja, else UTC)."
+        ),
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Replace what earlier ingests of the same file loaded (e.g. after fixing the "
+            "mapping or the file); see `kizuki batches`.",
+        ),
+    ] = False,
 ) -> None:
     """Validate, redact, deduplicate and load files; bad rows go to quarantine."""
     if dry_run:  # what `kizuki inspect` shows; the store is not opened
@@ -80,7 +95,14 @@ def ingest(
     kz = open_kizuki(store)
     with rich_progress() as progress:
         results = kz.ingest(
-            source, files, table=table, mapping=mapping, encoding=encoding, progress=progress
+            source,
+            files,
+            table=table,
+            mapping=mapping,
+            encoding=encoding,
+            timezone=timezone,
+            replace=replace,
+            progress=progress,
         )
     for r in results:
         out.print(r.summary())

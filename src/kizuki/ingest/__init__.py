@@ -88,6 +88,8 @@ def ingest_files(
     encoding: str | None = None,
     batch_rows: int = 250_000,
     hash_key: str | None = None,
+    timezone: str = "UTC",
+    replace: bool = False,
     progress: ProgressCallback = no_progress,
 ) -> list[IngestResult]:
     """Ingest ``files`` of format ``source`` into ``store`` (a DuckDB store).
@@ -114,6 +116,10 @@ def ingest_files(
     hash_key
         Key of the keyed e-mail hash (default: ``KIZUKI_HASH_KEY``, else a random key the
         store keeps); stores that must link the same addresses share one.
+    timezone
+        IANA time zone of timestamps written without a UTC offset (``Asia/Tokyo``).
+    replace
+        Replace the earlier batches of the same file (or source) instead of skipping it.
     progress
         Called as ``progress("ingest <file name>", rows_done, total_rows_or_None)``.
 

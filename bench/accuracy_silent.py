@@ -295,9 +295,9 @@ def _print_table(name: str, customers: int, per_seed: list[list[dict[str, Any]]]
     print(
         "| problem | true S (seed 1) | est. S (seed 1) | 95% CI (seed 1) | mean error % "
         "| sd % | mean abs error % | within ±10% | within ±15% | CI covers truth "
-        "| in top planted+2 | intent | flagged |"
+        "| in top planted+2 | intent | flagged | median CI width (× true S) |"
     )
-    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for i, first in enumerate(per_seed[0]):
         rows = [s[i] for s in per_seed]
         errs = np.array([r["err_pct"] for r in rows])
@@ -308,12 +308,17 @@ def _print_table(name: str, customers: int, per_seed: list[list[dict[str, Any]]]
         within15 = int(np.sum(np.abs(errs) <= 15))
         flags = sorted({r.get("diagnostic") or "" for r in rows} - {""})
         flagged = sum(bool(r.get("diagnostic")) for r in rows)
+        widths = [r["hi"] - r["lo"] for r in rows]
+        relative = [
+            w / r["true_silent"] for w, r in zip(widths, rows, strict=True) if r["true_silent"]
+        ]
+        width = f"{np.median(widths):.0f} ({np.median(relative) if relative else 0.0:.1f}×)"
         print(
             f"| {first['problem']} | {first['true_silent']:.0f} | {first['est_silent']:.0f} | "
             f"[{first['lo']:.0f}, {first['hi']:.0f}] | {errs.mean():+.1f} | "
             f"{errs.std(ddof=1) if n > 1 else 0.0:.1f} | {np.abs(errs).mean():.1f} | "
             f"{within}/{n} | {within15}/{n} | {cover}/{n} | {top}/{n} | {intent}/{n} | "
-            f"{flagged}/{n} {' '.join(flags)} |"
+            f"{flagged}/{n} {' '.join(flags)} | {width} |"
         )
 
 

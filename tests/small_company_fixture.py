@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["SmallCompany", "TICKET_MAPPING", "EVENT_MAPPING", "write_small_company"]
+__all__ = ["EVENT_MAPPING", "TICKET_MAPPING", "SmallCompany", "write_small_company"]
 
 JST = dt.timezone(dt.timedelta(hours=9))
 START = dt.datetime(2026, 11, 2, 8, 0, tzinfo=JST)  # a Monday
@@ -26,12 +26,18 @@ PAGES = ["/", "/login", "/app/dashboard", "/app/projects", "/app/settings", "/pr
 IMPORT = "/app/import"
 CHANNELS = ["メール", "電話", "チャット", "FAX"]
 OTHER_SUBJECTS = [
-    ("ログインできません", "パスワードを忘れてしまい、ログインできません。"),
-    ("請求書の再発行", "先月分の請求書を再発行していただけますか。"),
-    ("プラン変更について", "プランを変更したいのですが、手順を教えてください。"),
-    ("解約の手続き", "解約の手続きについて教えてください。"),
+    ("ログインできません", "パスワードを忘れてしまい、ログインできません。", "ログイン"),
+    ("請求書の再発行", "先月分の請求書を再発行していただけますか。", "請求書"),
+    ("プラン変更について", "プランを変更したいのですが、手順を教えてください。", "プラン変更"),
+    ("解約の手続き", "解約の手続きについて教えてください。", "解約"),
 ]
-IMPORT_SUBJECT = ("CSVインポートができない", "CSVファイルをインポートするとエラーになります。")
+IMPORT_SUBJECT = (
+    "CSVインポートができない",
+    "CSVファイルをインポートするとエラーになります。",
+    "CSVインポート",
+)
+#: the share of tickets an agent gave a category (the rest are unlabelled)
+LABELLED = 0.7
 
 #: the column mapping a user writes for the tickets file (value map included)
 TICKET_MAPPING = """\
@@ -45,6 +51,8 @@ channel:
 subject: 件名
 text: 本文
 status: ステータス
+intent: カテゴリ
+agent_id: 担当者
 """
 #: the column mapping of the events file (no event_id: Kizuki derives one)
 EVENT_MAPPING = """\
@@ -73,6 +81,25 @@ class SmallCompany:
     def silent(self) -> int:
         """Affected customers who did not contact support."""
         return len(self.affected - self.contacted)
+
+
+TICKET_HEADER = [
+    "チケットID",
+    "作成日時",
+    "顧客ID",
+    "チャネル",
+    "件名",
+    "本文",
+    "ステータス",
+    "カテゴリ",
+    "担当者",
+]
+
+
+def _moment(rng: np.random.Generator, hours: float) -> dt.datetime:
+    """A random time of the period: a day, then up to ``hours`` into the working day."""
+    day = float(rng.uniform(0, DAYS - 1))
+    return START + dt.timedelta(days=day, hours=float(rng.uniform(0, hours)))
 
 
 def _naive(t: dt.datetime) -> str:
@@ -110,15 +137,10 @@ def write_small_company(
     )
     for cid in ids:
         n_sessions = int(rng.integers(2, 5))
-        starts = sorted(
-            START + dt.timedelta(days=float(rng.uniform(0, DAYS - 1)), hours=float(rng.uniform(0, 11)))
-            for _ in range(n_sessions)
-        )
+        starts = sorted(_moment(rng, 11) for _ in range(n_sessions))
         error_session = int(rng.integers(0, n_sessions)) if cid in hit else -1
         for s, t in enumerate(starts):
-            pages = ["/login", "/app/dashboard"] + list(
-                rng.choice(PAGES, size=int(rng.integers(1, 4)))
-            )
+            pages = ["/login", "/app/dashboard", *rng.choice(PAGES, size=int(rng.integers(1, 4)))]
             visits_import = s == error_session or rng.random() < 0.15
             if visits_import:
                 pages.insert(2, IMPORT)
@@ -138,7 +160,7 @@ def write_small_company(
                         tickets.append(_ticket(rng, cid, when, IMPORT_SUBJECT))
     for _ in range(other_tickets):
         cid = str(rng.choice(ids))
-        when = START + dt.timedelta(days=float(rng.uniform(0, DAYS - 1)), hours=float(rng.uniform(0, 10)))
+        when = _moment(rng, 10)
         subject = OTHER_SUBJECTS[int(rng.integers(0, len(OTHER_SUBJECTS)))]
         tickets.append(_ticket(rng, cid, when, subject))
     tickets.sort(key=lambda r: r[1])
@@ -147,9 +169,9 @@ def write_small_company(
         row[1] = _ja(dt.datetime.fromisoformat(row[1]))
     # broken rows: a month 13 date; no ticket id; a bad date *and* no channel; a short row
     tickets += [
-        ["T-90001", "2026/13/01 9:05", "U0001", "メール", "件名", "本文", "open"],
-        ["", "2026/11/05 10:00", "U0002", "電話", "件名", "本文", "open"],
-        ["T-90002", "2026/11/31 25:00", "U0003", "", "件名", "本文", "open"],
+        ["T-90001", "2026/13/01 9:05", "U0001", "メール", "件名", "本文", "open", "", "佐藤"],
+        ["", "2026/11/05 10:00", "U0002", "電話", "件名", "本文", "open", "", "佐藤"],
+        ["T-90002", "2026/11/31 25:00", "U0003", "", "件名", "本文", "open", "", "鈴木"],
         ["T-90003", "2026/11/05 10:00"],
     ]
     co.bad_ticket_rows = 4
@@ -161,7 +183,7 @@ def write_small_company(
         w.writerows(events)
     with co.tickets.open("w", encoding="cp932", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["チケットID", "作成日時", "顧客ID", "チャネル", "件名", "本文", "ステータス"])
+        w.writerow(TICKET_HEADER)
         w.writerows(tickets)
     co.event_mapping.write_text(EVENT_MAPPING, encoding="utf-8")
     co.ticket_mapping.write_text(TICKET_MAPPING, encoding="utf-8")
@@ -169,11 +191,14 @@ def write_small_company(
 
 
 def _ticket(
-    rng: np.random.Generator, cid: str, when: dt.datetime, subject: tuple[str, str]
+    rng: np.random.Generator, cid: str, when: dt.datetime, subject: tuple[str, str, str]
 ) -> list[str]:
     channel = CHANNELS[int(rng.choice(4, p=[0.55, 0.2, 0.2, 0.05]))]
     body = subject[1]
     if rng.random() < 0.3:
-        body += f" 連絡先: yamada{int(rng.integers(100))}@example.co.jp / 03-1234-{int(rng.integers(1000, 9999))}"
+        mail = f"yamada{int(rng.integers(100))}@example.co.jp"
+        body += f" 連絡先: {mail} / 03-1234-{int(rng.integers(1000, 9999))}"
     status = "解決済み" if rng.random() < 0.7 else "対応中"
-    return [when.isoformat(), cid, channel, subject[0], body, status]
+    category = subject[2] if rng.random() < LABELLED else ""
+    agent = ["佐藤", "鈴木", "高橋"][int(rng.integers(0, 3))]
+    return [when.isoformat(), cid, channel, subject[0], body, status, category, agent]

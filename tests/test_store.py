@@ -54,6 +54,8 @@ V3_COLUMNS = {
     "contacts": ("updated_at", "channel_raw", "requester_id", "requester_email_hash", "tags"),
     "ingest_log": ("rows_updated",),
 }
+#: what schema version 4 added to the tables of version 3
+V4_COLUMNS = {"ingest_log": ("removed_at", "removed_by", "timezone", "naive_times", "mapping_hash")}
 
 
 def test_a_store_of_schema_version_2_gains_updates_and_keeps_its_rows(tmp_path: Path) -> None:
@@ -62,7 +64,7 @@ def test_a_store_of_schema_version_2_gains_updates_and_keeps_its_rows(tmp_path: 
     con = store.duckdb
     for name in V3_TABLES:
         con.execute(f'DROP TABLE "{name}"')
-    for name, columns in V3_COLUMNS.items():
+    for name, columns in [*V3_COLUMNS.items(), *V4_COLUMNS.items()]:
         for column in columns:
             con.execute(f'ALTER TABLE "{name}" DROP COLUMN "{column}"')
     con.execute("DELETE FROM schema_version WHERE version > 2")
@@ -78,7 +80,7 @@ def test_a_store_of_schema_version_2_gains_updates_and_keeps_its_rows(tmp_path: 
     store.close()
 
     again = open_store(url)
-    assert again.schema_version() == SCHEMA_VERSION == 3
+    assert again.schema_version() == SCHEMA_VERSION
     assert set(again.list_tables()) == ALL_TABLES
     for name in [*V3_COLUMNS, *V3_TABLES]:  # added columns come last, after batch_id
         assert dict(again.table(name).schema().items()) == dict(ibis_schema(name).items())
@@ -94,6 +96,49 @@ def test_a_store_of_schema_version_2_gains_updates_and_keeps_its_rows(tmp_path: 
     (r,) = ingest_files(again, "csv", [f])
     assert (r.rows_loaded, r.rows_updated) == (0, 1)
     assert con.execute("SELECT plan FROM customers").fetchall() == [("pro",)]
+    again.close()
+
+
+def test_a_store_of_schema_version_3_keeps_its_batches_current_and_replaceable(
+    tmp_path: Path,
+) -> None:
+    from kizuki.ingest.batches import list_batches
+
+    url = f"duckdb://{tmp_path}/v3.duckdb"
+    store = open_store(url)
+    f = tmp_path / "events.csv"
+    f.write_text(
+        "event_id,ts,anonymous_id,event_name\ne1,2026-11-02T09:00:00Z,a1,page_view\n"
+        "e2,2026-11-02T09:01:00Z,a1,page_view\n"
+    )
+    (first,) = ingest_files(store, "csv", [f])
+    con = store.duckdb
+    # as a version-3 Kizuki logged it: the batch id without the settings hash
+    con.execute("UPDATE ingest_log SET batch_id = 'csv-events-0123456789abcdef'")
+    con.execute("UPDATE events SET batch_id = 'csv-events-0123456789abcdef'")
+    for column in V4_COLUMNS["ingest_log"]:
+        con.execute(f'ALTER TABLE ingest_log DROP COLUMN "{column}"')
+    con.execute("DELETE FROM schema_version WHERE version > 3")
+    store.close()
+
+    again = open_store(url)
+    assert again.schema_version() == SCHEMA_VERSION == 4
+    assert dict(again.table("ingest_log").schema().items()) == dict(
+        ibis_schema("ingest_log").items()
+    )
+    (old,) = list_batches(again)  # NULL removed_at: the batch is current
+    assert (old["batch_id"], old["status"], old["rows_loaded"]) == (
+        "csv-events-0123456789abcdef",
+        "current",
+        2,
+    )
+    (skipped,) = ingest_files(again, "csv", [f])
+    assert skipped.skipped and skipped.batch_id == "csv-events-0123456789abcdef"
+    (replacing,) = ingest_files(again, "csv", [f], replace=True)
+    assert replacing.replaced_batches == ("csv-events-0123456789abcdef",)
+    assert (replacing.rows_loaded, replacing.batch_id) == (2, first.batch_id)
+    assert again.duckdb.execute("SELECT count(*) FROM events").fetchone() == (2,)
+    assert [b["batch_id"] for b in list_batches(again)] == [replacing.batch_id]
     again.close()
 
 

@@ -27,6 +27,7 @@ from kizuki.store import Store, open_store
 if TYPE_CHECKING:
     from kizuki.ingest import IngestResult
     from kizuki.ingest.inspect import Inspection
+    from kizuki.ingest.quarantine_list import QuarantineListing
     from kizuki.journey import Journey
     from kizuki.models.intents import IntentClassifier
 
@@ -156,9 +157,11 @@ class Kizuki:
         table: str | None = None,
         mapping: Path | None = None,
         encoding: str | None = None,
+        timezone: str | None = None,
     ) -> list[Inspection]:
         """What ``ingest`` would see in ``files`` (see :func:`kizuki.ingest.inspect.inspect_files`);
-        reads the files only: the store is not touched."""
+        reads the files only: the store is not touched. ``timezone`` (default: the settings'
+        store time zone) reads times without an offset, as ``ingest`` would."""
         from kizuki.ingest.inspect import inspect_files
 
         return inspect_files(
@@ -168,6 +171,7 @@ class Kizuki:
             mapping=mapping,
             encoding=encoding,
             batch_rows=self.settings.batch_rows,
+            timezone=timezone or self.settings.store_timezone,
         )
 
     def overview(self) -> dict[str, Any]:
@@ -175,6 +179,55 @@ class Kizuki:
         from kizuki.analytics.overview import data_overview
 
         return data_overview(self.store)
+
+    # -- batches and the quarantine -----------------------------------------------------------
+    def batches(self, include_removed: bool = False) -> list[dict[str, Any]]:
+        """The store's batches (one per ingested file), oldest first: current and interrupted
+        ones, and with ``include_removed`` the replaced and deleted ones
+        (:func:`kizuki.ingest.batches.list_batches`)."""
+        from kizuki.ingest.batches import list_batches
+
+        return list_batches(self.store, include_removed=include_removed)
+
+    def find_batch(self, batch: str) -> dict[str, Any]:
+        """The current or interrupted batch whose id is ``batch`` or starts with it; raises
+        NotFoundError when none or several match."""
+        from kizuki.ingest.batches import find_batch
+
+        return find_batch(self.store, batch)
+
+    def delete_batch(self, batch_id: str) -> dict[str, int]:
+        """Delete a batch (its id or a unique prefix) in one transaction: its rows in every
+        table and in the quarantine go, its ``ingest_log`` row is marked removed. Returns the
+        rows deleted per table. Results are stale until the next ``analyze``."""
+        from kizuki.ingest.batches import delete_batch
+
+        return delete_batch(self.store, batch_id)
+
+    def quarantine(
+        self, batch: str | None = None, reason_like: str | None = None
+    ) -> QuarantineListing:
+        """The quarantined rows of batch ``batch`` (an id or a unique prefix; default: every
+        current batch) grouped by kind of reason, a row in the group of each of its reasons;
+        ``reason_like`` keeps the reasons containing it
+        (:func:`kizuki.ingest.quarantine_list.list_quarantine`)."""
+        from kizuki.ingest.quarantine_list import list_quarantine
+
+        batch_id = None if batch is None else self.find_batch(batch)["batch_id"]
+        return list_quarantine(self.store, batch_id=batch_id, reason_like=reason_like)
+
+    def results_stale(self) -> str | None:
+        """Why the result tables no longer match the data (batches ingested or removed since
+        the last ``analyze`` run started), or None: they match, or there are none."""
+        from kizuki.ingest.batches import results_stale
+
+        if not self.has_result(RUNS_TABLE):
+            return None
+        records = self.run_records()
+        run = next((r for r in records if r.status == "completed"), None)
+        if run is None and records:
+            run = records[0]
+        return results_stale(self.store, None if run is None else run.started_at)
 
     # -- the journey map ----------------------------------------------------------------------
     def journey(self, spec: str | Path | None = None) -> Journey:
@@ -219,8 +272,9 @@ class Kizuki:
 
         Runs with ``settings`` (default: this object's ``settings.analyze``), where
         ``journey`` (a map, a shipped name or a YAML file), ``intent_model`` (a file from
-        ``kizuki intents train``) and ``contact_reasons`` override theirs. The run is
-        recorded in ``result_runs`` (:meth:`runs`).
+        ``kizuki intents train``) and ``contact_reasons`` override theirs. Days and weeks are
+        those of ``settings.store_timezone``. The run is recorded in ``result_runs``
+        (:meth:`runs`).
         """
         from kizuki.analytics.pipeline import run_pipeline
         from kizuki.journey import Journey
@@ -235,7 +289,9 @@ class Kizuki:
             update["contact_reasons"] = contact_reasons
         cfg = cfg.model_copy(update=update)
         mapped = journey if isinstance(journey, Journey) else self.journey(cfg.journey)
-        return run_pipeline(self.store, cfg, mapped, progress=progress)
+        return run_pipeline(
+            self.store, cfg, mapped, progress=progress, timezone=self.settings.store_timezone
+        )
 
     def runs(self) -> pd.DataFrame:
         """Every recorded ``kizuki analyze`` run, newest first (``result_runs``)."""

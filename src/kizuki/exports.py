@@ -37,6 +37,8 @@ EXPORT_COLUMNS = (
     "goodman_silent",
     "survey_silent",
     "detected",
+    "method",
+    "p_value",
     "best_estimate",
     "silent_identified",
     "coverage",
@@ -57,7 +59,9 @@ def friction_export_table(silent: pd.DataFrame) -> pd.DataFrame:
 
     Returns
     -------
-    The columns :data:`EXPORT_COLUMNS`; ``rank`` starts at 1 (most revenue at risk).
+    The columns :data:`EXPORT_COLUMNS`; ``rank`` starts at 1: the detected problems by revenue
+    at risk (then silent, affected), then the pages whose problem is not significant by their
+    ``p_value``. ``method`` says how the page was tested (``model``, ``small_sample``).
     ``silent`` is the best estimate of all silent customers of the page (extrapolated to
     visitors no identity links, docs/silent.md); ``silent_identified`` counts identified
     customers only; ``coverage`` is the identified share of the affected; ``diagnostic`` is
@@ -71,9 +75,19 @@ def friction_export_table(silent: pd.DataFrame) -> pd.DataFrame:
     [1]
     """
     pages = silent[silent["stage"] != TOTAL_STAGE]
-    ranked = pages.sort_values(
-        ["revenue_at_risk", "silent", "affected"], ascending=False, kind="stable"
-    ).reset_index(drop=True)
+    detected = pages["detected"].fillna(False).astype(bool)
+    # detected problems by money and people; then the rest by the strength of their evidence
+    evidence = pages["p_value"].where(~detected, 0.0) if "p_value" in pages else 0.0
+    ranked = (
+        pages.assign(_detected=detected, _evidence=evidence)
+        .sort_values(
+            ["_detected", "_evidence", "revenue_at_risk", "silent", "affected"],
+            ascending=[False, True, False, False, False],
+            kind="stable",
+        )
+        .drop(columns=["_detected", "_evidence"])
+        .reset_index(drop=True)
+    )
     ranked.insert(0, "rank", range(1, len(ranked) + 1))
     for col in EXPORT_COLUMNS:
         if col not in ranked.columns:  # a store analysed before these columns existed

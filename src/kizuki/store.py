@@ -233,6 +233,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "identities, ingest_log.rows_updated",
         _add_missing_columns,
     ),
+    Migration(
+        4,
+        "batches: ingest_log.removed_at, removed_by, timezone, naive_times and mapping_hash",
+        _add_missing_columns,
+    ),
 )
 
 

@@ -178,15 +178,15 @@ def test_a_silent_setting_changes_the_result_and_is_recorded(small_store: Kizuki
     base = AnalyzeSettings(journey="demo", contact_reasons=False)
     small_store.analyze(settings=base)
     before = small_store.silent_customers()
-    # a small store: pages with fewer session units than min_units are not modelled
-    more = base.model_copy(update={"silent": base.silent.model_copy(update={"min_units": 20})})
-    small_store.analyze(settings=more)
+    # pages with fewer session units than min_units are not modelled
+    fewer = base.model_copy(update={"silent": base.silent.model_copy(update={"min_units": 400})})
+    small_store.analyze(settings=fewer)
     after = small_store.silent_customers()
-    assert len(after) > len(before)
+    assert len(after) < len(before)
     run = small_store.last_run()
     assert run is not None and run.settings is not None
-    assert run.settings.silent.min_units == 20
-    assert json.loads(small_store.runs()["config"].iloc[0])["silent"]["min_units"] == 20
+    assert run.settings.silent.min_units == 400
+    assert json.loads(small_store.runs()["config"].iloc[0])["silent"]["min_units"] == 400
 
 
 def test_the_seed_comes_from_the_settings(small_store: Kizuki) -> None:

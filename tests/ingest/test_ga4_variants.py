@@ -580,7 +580,11 @@ def test_lines_that_are_not_events_are_quarantined_with_a_reason(tmp_path: Path)
         (2, "line is not a JSON object"),
         (3, "line is not a JSON object"),
         (4, "line is not valid JSON"),
-        (5, "event_timestamp is missing or not an integer"),
+        (
+            5,
+            "event_timestamp is missing or not an integer; user_pseudo_id is missing; "
+            "event_name is missing",
+        ),
     ]
 
 

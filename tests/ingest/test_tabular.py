@@ -17,15 +17,16 @@ from kizuki.store import Store
 
 Query = Callable[[Store, str], list[tuple[Any, ...]]]
 
-# 2026-11-22T00:05:00Z is epoch second 1795305900 (date -d @1795305900 -u)
+# 2026-11-22T00:05:00Z is epoch second 1795305900 (date -d @1795305900 -u); read with the
+# time zone Asia/Tokyo (UTC+9), which times without an offset follow
 GOOD_TIMESTAMPS = [
     ("2026-11-22T09:05:00+09:00", "2026-11-22 00:05:00+00"),
     ("2026-11-22T09:05:00+0900", "2026-11-22 00:05:00+00"),
     ("2026-11-22T09:05+09:00", "2026-11-22 00:05:00+00"),
     ("2026-11-22T00:05:00Z", "2026-11-22 00:05:00+00"),
     ("2026-11-22T00:05:00.123456Z", "2026-11-22 00:05:00.123456+00"),
-    ("2026-11-22 00:05:00", "2026-11-22 00:05:00+00"),
-    ("2026-11-22", "2026-11-22 00:00:00+00"),
+    ("2026-11-22 09:05:00", "2026-11-22 00:05:00+00"),
+    ("2026-11-22", "2026-11-21 15:00:00+00"),
     ("2026/11/22 9:05", "2026-11-22 00:05:00+00"),
     ("2026/11/22 09:05:30", "2026-11-22 00:05:30+00"),
     ("2026/11/22 9:05+00:00", "2026-11-22 09:05:00+00"),
@@ -57,7 +58,7 @@ def test_timestamp_formats_become_utc(
     store: Store, tmp_path: Path, query: Query, text: str, utc: str
 ) -> None:
     f = _csv(tmp_path / "customers.csv", f"customer_id,created_at\nc1,{text}\n")
-    (r,) = ingest_files(store, "csv", [f])
+    (r,) = ingest_files(store, "csv", [f], timezone="Asia/Tokyo")
     assert (r.rows_loaded, r.rows_quarantined) == (1, 0)
     assert query(store, "SELECT created_at::VARCHAR FROM customers") == [(utc,)]
 
@@ -120,7 +121,7 @@ def test_shift_jis_csv_with_japanese_text_is_detected(
     f = _csv(tmp_path / "contacts.csv", text, "cp932")
     with pytest.raises(UnicodeDecodeError):
         f.read_bytes().decode("utf-8")
-    (r,) = ingest_files(store, "csv", [f])
+    (r,) = ingest_files(store, "csv", [f], timezone="Asia/Tokyo")
     assert (r.rows_loaded, r.rows_quarantined) == (1, 1)
     assert query(store, "SELECT subject, text, opened_at::VARCHAR FROM contacts") == [
         ("ログインできません", "パスワードを忘れました。電話 <PHONE>", "2026-11-22 00:05:00+00")
@@ -162,7 +163,9 @@ def test_yaml_column_mapping_and_ignored_columns(
         tmp_path / "kokyaku.csv",
         "顧客ID,登録日,月額,メモ\nc1,2026/04/01 9:00,1200,x\nc2,2026/04/02 9:00,-5,y\n",
     )
-    (r,) = ingest_files(store, "csv", [f], table="customers", mapping=mapping)
+    (r,) = ingest_files(
+        store, "csv", [f], table="customers", mapping=mapping, timezone="Asia/Tokyo"
+    )
     assert r.target_table == "customers" and r.ignored_columns == ("メモ",)
     assert "ignored columns: メモ" in r.summary()
     assert query(

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from markupsafe import escape
@@ -52,7 +53,9 @@ def kz(build_table: Any) -> Kizuki:
         "quarantine",
         build_table("quarantine", [
             {"batch_id": "b1", "source_row": i, "file": "/data/contacts.csv",
-             "target_table": "contacts", "reason": f"opened_at '2026/13/{i:02d}' is not a date"}
+             "target_table": "contacts",
+             "reason": f"opened_at (column '作成日時') '2026/13/{i:02d} 9:05' is not a date "
+                       "(month 13)"}
             for i in range(17)
         ]),
     )  # fmt: skip
@@ -93,11 +96,20 @@ def test_report_shows_the_store_numbers(rendered: tuple[str, str]) -> None:
     lang, html = rendered
     assert ">1,234<" in html  # events, in the KPI and the overview table
     assert ">17<" in html  # quarantined rows
-    assert "opened_at &#39;…&#39; is not a date" in html  # the reason kind, escaped
+    # the reason kind (values and numbers masked) and an example, in the report's language
+    kind = translate("reason.bad_month", lang, label="opened_at (column '…')", value="…", n="N")
+    example = translate(
+        "reason.bad_month", lang, label="opened_at (column '作成日時')", value="2026/13/00 9:05",
+        n="13",
+    )  # fmt: skip
+    assert str(escape(kind)) in html and str(escape(example)) in html
     assert ">19<" in html and "contacts.csv" in html  # the ingest log
+    # 08:00 UTC is 17:00 in the store time zone (Asia/Tokyo, the default for ja settings)
     assert (
-        translate("report.period", lang, start="2026-02-01 08:00", end="2026-02-03 08:59") in html
+        translate("report.period", lang, start="2026-02-01 17:00", end="2026-02-03 17:59") in html
     )
+    zone = translate("report.zone_note", lang, zone="Asia/Tokyo (UTC+09:00)")
+    assert zone in html
 
 
 def test_report_charts_hold_the_daily_counts(rendered: tuple[str, str]) -> None:
@@ -161,7 +173,7 @@ def test_report_names_the_run_it_shows(kz: Kizuki, tmp_path: Path) -> None:
     run = kz.last_run()
     assert run is not None
     html = kz.report(tmp_path / "r.html", lang="en").read_text(encoding="utf-8")
-    when = run.finished_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    when = run.finished_at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M")
     line = translate(
         "report.run", "en", when=when, version=run.kizuki_version, run=run.run_id[:8],
         journey="default",

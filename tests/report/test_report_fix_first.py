@@ -186,7 +186,8 @@ def test_drill_down_shows_paths_and_marked_example_sessions_without_pii(tmp_path
     html = section_html(store_with(), tmp_path, "en")
     assert html.count("<details>") == 2  # one per problem row
     assert "(start) &gt; /setup/company" in html and "/help/search &gt; (exit)" in html
-    assert translate("fix_first.session", "en", visitor="V123", start="2026-05-01 09:00") in html
+    # 09:00 UTC in the store time zone (Asia/Tokyo, the default of ja settings)
+    assert translate("fix_first.session", "en", visitor="V123", start="2026-05-01 18:00") in html
     assert '<li class="signal"' in html and "⚠ error: E: boom for &lt;EMAIL&gt;" in html
     assert "search “インポート 文字化け” (0 results)" in html
     assert "@example.com" not in html

@@ -39,16 +39,35 @@ def test_report_has_the_new_sections(demo_store: str, lang: str, tmp_path: Path)
     assert translate("silent.assumptions", lang) in html
 
 
-def test_a_small_store_says_nothing_was_detected_instead_of_rows_of_zeros(
+def test_a_small_store_reports_its_problems_with_the_method_that_found_them(
     demo_store: str, tmp_path: Path
 ) -> None:
     kz = kizuki.open(demo_store)
     silent = kz.silent_customers()
     checked = silent[silent["stage"] != "total"]
-    assert not checked["detected"].any()  # 300 customers: no page's problem is significant
+    found = checked[checked["detected"]]
+    assert len(found)  # 300 customers: below the full model's size, yet answered
+    assert set(found["method"]) <= {"small_sample", "signal_excess"}
+    html = kz.report(tmp_path / "r.html", lang="en").read_text(encoding="utf-8")
+    assert 'id="chart-iceberg"' in html
+    assert "Small sample" in html
+    assert str(found.iloc[0]["page_path"]) in html
+
+
+def test_a_store_where_nothing_is_detected_says_so_instead_of_rows_of_zeros(
+    demo_store: str, tmp_path: Path
+) -> None:
+    kz = kizuki.open(demo_store)
+    # no class can raise a signal 1,000,000 times its background: nothing is a problem
+    strict = SilentConfig(raise_lift=1e6)
+    kz.analyze(settings=AnalyzeSettings(journey="demo", contact_reasons=False, silent=strict))
+    silent = kz.silent_customers()
+    checked = silent[silent["stage"] != "total"]
+    assert not checked["detected"].any()
     html = kz.report(tmp_path / "r.html", lang="en").read_text(encoding="utf-8")
     assert translate("silent.none_detected", "en", n=f"{len(checked):,}") in html
     assert 'id="chart-iceberg"' not in html
+    kz.analyze(settings=AnalyzeSettings(journey="demo", contact_reasons=False))
 
 
 def test_the_assumptions_are_those_of_the_run(demo_store: str, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from kizuki.analytics.local_time import UTC_ZONE, local_week_start, local_week_starts
 from kizuki.schema import result_columns
 
 if TYPE_CHECKING:
@@ -88,13 +89,6 @@ def labelled_examples(contacts: pd.DataFrame, config: IntentConfig) -> pd.DataFr
     counts = labelled["label"].value_counts()
     keep = counts[counts >= config.min_per_intent].index
     return labelled[labelled["label"].isin(keep)]
-
-
-def _week(ts: pd.Series) -> pd.Series:
-    """Monday (UTC) of each timestamp's week, as a date."""
-    utc = pd.to_datetime(ts, utc=True)
-    monday = utc.dt.tz_localize(None).dt.normalize() - pd.to_timedelta(utc.dt.day_of_week, unit="D")
-    return monday.dt.date
 
 
 def train_intent_model(
@@ -203,14 +197,19 @@ def search_intents(searches: ir.Table, query_intents: ir.Table) -> ir.Table:
 
 
 def intent_weekly(
-    contacts: pd.DataFrame, searches: ir.Table, query_intents: ir.Table
+    contacts: pd.DataFrame,
+    searches: ir.Table,
+    query_intents: ir.Table,
+    timezone: str = UTC_ZONE,
 ) -> pd.DataFrame:
-    """Contacts and searches per (week, intent or new topic) (``result_intent_weekly``);
-    ``contacts`` carries each contact's ``topic`` (:func:`topic_of_contacts`)."""
-    c = contacts.assign(week=_week(contacts["opened_at"]), intent=contacts["topic"])
+    """Contacts and searches per (local week of ``timezone``, intent or new topic)
+    (``result_intent_weekly``); ``contacts`` carries each contact's ``topic``
+    (:func:`topic_of_contacts`)."""
+    week = local_week_starts(contacts["opened_at"], timezone)
+    c = contacts.assign(week=week, intent=contacts["topic"])
     by_contact = c.groupby(["week", "intent"]).size().rename("contacts")
     joined = searches.join(query_intents, "query")
-    wk = joined.ts.truncate("W").cast("date").name("week")
+    wk = local_week_start(joined.ts, timezone).name("week")
     counted = joined.group_by([wk, joined.intent]).aggregate(searches=joined.count())
     by_search = counted.to_pyarrow().to_pandas().set_index(["week", "intent"])["searches"]
     weekly = pd.concat([by_contact, by_search], axis=1).fillna(0).astype("int64").reset_index()
@@ -274,14 +273,18 @@ def topic_of_contacts(contacts: pd.DataFrame, new_topics: pd.DataFrame) -> pd.Se
     return contacts["contact_id"].map(topic_of)
 
 
-def emerging_intents(contacts: pd.DataFrame, config: IntentConfig) -> pd.DataFrame:
+def emerging_intents(
+    contacts: pd.DataFrame, config: IntentConfig, timezone: str = UTC_ZONE
+) -> pd.DataFrame:
     """Intents and new topics whose latest weekly volume is significantly above baseline
-    (``result_emerging_intents``); ``contacts`` carries each contact's ``topic``."""
+    (``result_emerging_intents``); ``contacts`` carries each contact's ``topic``. Weeks are
+    local weeks of ``timezone``."""
     from kizuki.models.emerging import emerging_topics
 
     frame = pd.DataFrame(
         {
-            "ts": pd.to_datetime(contacts["opened_at"], utc=True),
+            # local times: emerging_topics floors each to the Monday of its own zone
+            "ts": pd.to_datetime(contacts["opened_at"], utc=True).dt.tz_convert(timezone),
             "topic": contacts["topic"],
             "text": contacts["body"],
         }

@@ -7,7 +7,8 @@ find_struggle_signals` (``intent`` may be NULL). Its ``point_id`` is
 - :func:`find_friction_points`: sessions and customers affected, first/last seen, the page's
   rate of the signal against the background rate elsewhere, and the share of affected
   customers who then contacted support, self-served, or churned;
-- :func:`friction_weekly`: sessions and customers per ISO week (weeks start on Monday, UTC);
+- :func:`friction_weekly`: sessions and customers per ISO week (weeks start on Monday, in the
+  store's time zone);
 - :func:`friction_paths`: the top paths of pages before and after the signal.
 
 All are Ibis expressions that run inside the engine. Definitions: docs/journey.md.
@@ -22,6 +23,7 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
 from kizuki.analytics.journey_stream import materialized
+from kizuki.analytics.local_time import UTC_ZONE, local_week_start
 
 __all__ = [
     "FRICTION_COLUMNS",
@@ -145,6 +147,45 @@ def _likely_intents(sig: ir.Table) -> ir.Table:
     return top.select(_lpoint=top._lpoint, _likely=top._lintent)
 
 
+#: a contact intent names a point only when its share among the point's contacters is at
+#: least this many times its share among all contacters
+_CONTACT_INTENT_LIFT = 1.5
+
+
+def _contact_intents(sig: ir.Table, contacts: ir.Table, config: FrictionConfig) -> ir.Table:
+    """Per point, the intent of the contacts its customers opened within the contact window
+    after their first signal there: the most frequent (by customers, at least 2) among those
+    over-represented against all contacters' intents. The evidence when no help content names
+    the point's intent."""
+    known = sig.filter(sig.customer_id.notnull())
+    firsts = known.group_by(["point_id", "customer_id"]).aggregate(first_ts=known.ts.min())
+    c = contacts.filter(contacts.customer_id.notnull() & contacts.intent.notnull())
+    c = c.select(_cc=c.customer_id, _opened=c.opened_at, _ci=c.intent)
+    j = firsts.join(
+        c,
+        [
+            firsts.customer_id == c._cc,
+            c._opened >= firsts.first_ts,
+            c._opened <= firsts.first_ts + ibis.interval(days=config.contact_window_days),
+        ],
+    )
+    per = j.group_by(_cpoint=j.point_id, _cintent=j._ci).aggregate(_n=j.customer_id.nunique())
+    reached = j.group_by(_tpoint=j.point_id).aggregate(_m=j.customer_id.nunique())
+    overall = c.group_by(_oi=c._ci).aggregate(_on=c._cc.nunique())
+    everyone = c.aggregate(_all=c._cc.nunique())
+    per = (
+        per.join(reached, per._cpoint == reached._tpoint)
+        .join(overall, per._cintent == overall._oi)
+        .cross_join(everyone)
+    )
+    lift = (per._n.cast("float64") / per._m) / (per._on.cast("float64") / per._all)
+    per = per.filter((per._n >= 2) & (lift >= _CONTACT_INTENT_LIFT))
+    w = ibis.window(group_by=per._cpoint, order_by=[ibis.desc(per._n), per._cintent])
+    ranked = per.mutate(_rank=ibis.row_number().over(w))
+    top = ranked.filter(ranked._rank == 0)
+    return top.select(_kpoint=top._cpoint, _contact_likely=top._cintent)
+
+
 def _customer_outcomes(
     sig: ir.Table,
     points: ir.Table,
@@ -262,10 +303,13 @@ def find_friction_points(
         last_seen=sig.ts.max(),
     )
     likely = _likely_intents(sig)
-    base = base.left_join(likely, base.point_id == likely._lpoint)
-    base = base.mutate(likely_intent=ibis.coalesce(base.intent, base._likely)).drop(
-        "_lpoint", "_likely"
+    from_contacts = _contact_intents(sig, contacts, config)
+    base = base.left_join(likely, base.point_id == likely._lpoint).left_join(
+        from_contacts, base.point_id == from_contacts._kpoint
     )
+    base = base.mutate(
+        likely_intent=ibis.coalesce(base.intent, base._likely, base._contact_likely)
+    ).drop("_lpoint", "_likely", "_kpoint", "_contact_likely")
     outcomes = _customer_outcomes(sig, base, stream, contacts, subscriptions, config)
     rates = _page_rates(sig, stream)
     j = base.left_join(
@@ -316,17 +360,17 @@ def find_friction_points(
     return out.order_by([ibis.desc(out.sessions), out.point_id])
 
 
-def friction_weekly(signals: ir.Table) -> ir.Table:
-    """Sessions and customers per friction point per ISO week.
+def friction_weekly(signals: ir.Table, timezone: str = UTC_ZONE) -> ir.Table:
+    """Sessions and customers per friction point per ISO week of ``timezone``.
 
     Returns
     -------
-    ``point_id, stage, signal, page_path, intent, week_start`` (the Monday, a date, UTC),
+    ``point_id, stage, signal, page_path, intent, week_start`` (the local Monday, a date),
     ``sessions``, ``customers`` (a session that spans two weeks counts in the week of the
     signal's first occurrence).
     """
-    sig = signals.mutate(point_id=point_id(signals), week_start=signals.ts.date().truncate("W"))
-    sig = sig.mutate(week_start=sig.week_start.cast("date"))
+    week = local_week_start(signals.ts, timezone)
+    sig = signals.mutate(point_id=point_id(signals), week_start=week)
     return sig.group_by(["point_id", *POINT_KEYS, "week_start"]).aggregate(
         sessions=sig.session_key.nunique(), customers=sig.customer_id.nunique()
     )

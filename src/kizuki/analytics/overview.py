@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 
 from kizuki.schema import TABLES, TableDef
@@ -17,6 +18,8 @@ from kizuki.store import Store
 
 __all__ = [
     "ACTIVITY_TABLES",
+    "CUSTOMER_ID_TABLES",
+    "customer_ids",
     "data_overview",
     "quarantine_summary",
     "reason_kind",
@@ -26,6 +29,9 @@ __all__ = [
 #: Tables whose time column spans the period the data covers (``date_range``). Customers,
 #: subscriptions and content are left out: their dates reach back before the period.
 ACTIVITY_TABLES: tuple[str, ...] = ("events", "searches", "contacts", "surveys", "mentions")
+
+#: Tables whose ``customer_id`` names the customers the data is about (:func:`customer_ids`).
+CUSTOMER_ID_TABLES: tuple[str, ...] = ("customers", "events", "contacts")
 
 # Quoted values and numbers vary from row to row; replacing them groups reasons by their kind.
 _QUOTED = (r"'[^']*'", "'…'"), (r'"[^"]*"', '"…"')
@@ -75,6 +81,28 @@ def _table_stats(store: Store, name: str, tdef: TableDef) -> dict[str, Any]:
     }
 
 
+def customer_ids(store: Store) -> dict[str, Any]:
+    """Distinct customer ids in :data:`CUSTOMER_ID_TABLES`: over all of them (``distinct``)
+    and per table (``by_table``), so that a store without a customers table still counts the
+    customers its events and contacts name.
+
+    >>> from kizuki.store import open_store
+    >>> customer_ids(open_store("duckdb://"))
+    {'distinct': 0, 'by_table': {'customers': 0, 'events': 0, 'contacts': 0}}
+    """
+    parts = []
+    by_table = {}
+    for name in CUSTOMER_ID_TABLES:
+        table = store.table(name)
+        ids = table.select(customer_id=table.customer_id).filter(table.customer_id.notnull())
+        counted = store.to_arrow(ids.aggregate(n=ids.customer_id.nunique())).to_pylist()
+        by_table[name] = int(counted[0]["n"] or 0)
+        parts.append(ids)
+    union = ibis.union(*parts, distinct=True)
+    total = store.to_arrow(union.aggregate(n=union.count())).to_pylist()
+    return {"distinct": int(total[0]["n"] or 0), "by_table": by_table}
+
+
 def quarantine_summary(store: Store) -> list[dict[str, Any]]:
     """Quarantined rows grouped by file, target table and kind of reason, largest group first.
 
@@ -97,6 +125,7 @@ def quarantine_summary(store: Store) -> list[dict[str, Any]]:
 
 def _ingest_log(store: Store) -> list[dict[str, Any]]:
     log = store.table("ingest_log")
+    log = log.filter(log.removed_at.isnull())  # replaced and deleted batches left no rows
     rows: list[dict[str, Any]] = store.to_arrow(
         log.order_by([log.started_at, log.batch_id])
     ).to_pylist()
@@ -123,8 +152,10 @@ def data_overview(store: Store) -> dict[str, Any]:
     ``{"tables": {name: {"rows", "min_ts", "max_ts"}}`` for every canonical table (its time
     column is its first timestamp column, e.g. ``events.ts``, ``contacts.opened_at``),
     ``"quarantine"`` (see :func:`quarantine_summary`), ``"quarantined_rows"``,
-    ``"ingest_log"`` (one dict per ingested file, oldest first) and ``"date_range"``
-    (earliest and latest time over :data:`ACTIVITY_TABLES`; ``(None, None)`` when empty).
+    ``"ingest_log"`` (one dict per current batch, i.e. ingested file not replaced or deleted,
+    oldest first), ``"date_range"``
+    (earliest and latest time over :data:`ACTIVITY_TABLES`; ``(None, None)`` when empty) and
+    ``"customer_ids"`` (see :func:`customer_ids`).
     Timestamps are aware UTC datetimes.
 
     Examples
@@ -141,4 +172,5 @@ def data_overview(store: Store) -> dict[str, Any]:
         "quarantined_rows": sum(r["rows"] for r in quarantine),
         "ingest_log": _ingest_log(store),
         "date_range": _date_range(tables),
+        "customer_ids": customer_ids(store),
     }

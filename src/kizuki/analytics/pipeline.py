@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 from typing import Any, TypeAlias
 
+import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
@@ -45,6 +46,7 @@ from kizuki.analytics.friction import find_friction_points, friction_paths, fric
 from kizuki.analytics.friction_examples import friction_examples
 from kizuki.analytics.identity import browser_links, identity_coverage, resolve_contacts
 from kizuki.analytics.journey_stream import journey_events
+from kizuki.analytics.local_time import UTC_ZONE
 from kizuki.analytics.overview import data_overview
 from kizuki.analytics.sessions import (
     DEFAULT_STAGES,
@@ -89,6 +91,8 @@ class RunContext:
     #: The data overview when the run started (:func:`~kizuki.analytics.overview.data_overview`).
     overview: Mapping[str, Any]
     progress: ProgressCallback = no_progress
+    #: The store's time zone: days and weeks are its local days and weeks.
+    timezone: str = UTC_ZONE
     #: Intermediates several steps read (e.g. the journey stream), dropped after their last.
     cache: dict[str, Any] = field(default_factory=dict)
     pending: dict[str, Future[pd.DataFrame]] = field(default_factory=dict)
@@ -148,6 +152,22 @@ class RunContext:
             self.cache["resolved_contacts"] = resolved.cache()
         table: ir.Table = self.cache["resolved_contacts"]
         return table
+
+    def contacts_with_model_intents(self) -> ir.Table:
+        """:meth:`contacts` whose missing intent is the intent model's, where this run
+        classified the contacts (step ``intents``); else :meth:`contacts`."""
+        contacts = self.contacts()
+        classified = self.cache.get("classified")
+        if classified is None or not len(classified):
+            return contacts
+        model = classified.loc[classified["source"] == "model", ["contact_id", "intent"]]
+        if not len(model):
+            return contacts
+        predicted = ibis.memtable(
+            model.rename(columns={"contact_id": "_mid", "intent": "_mintent"}).astype(str)
+        )
+        j = contacts.left_join(predicted, contacts.contact_id == predicted._mid)
+        return j.mutate(intent=ibis.coalesce(j.intent, j._mintent)).drop("_mid", "_mintent")
 
     def write(self, name: str, data: Table | Future[pd.DataFrame]) -> None:
         """Write result ``name`` as declared; a future is written when it is read or at the end."""
@@ -218,7 +238,7 @@ def _daily(ctx: RunContext) -> Output:
             narrow_events(ctx.table("events")), cfg.gap_minutes, use_session_id=cfg.use_session_id
         )
         stages = DEFAULT_STAGES
-    days = session_days(sessions, stages).cache()
+    days = session_days(sessions, stages, ctx.timezone).cache()
     return {
         "result_events_daily": daily_from_session_days(days),
         "result_stage_daily": stage_daily_from_session_days(days),
@@ -273,10 +293,10 @@ def _silent(ctx: RunContext) -> Output:
 def _friction(ctx: RunContext) -> Output:
     cfg = ctx.settings.friction
     sig, stream = ctx.table("result_signals"), ctx.stream()
-    contacts, subscriptions = ctx.contacts(), ctx.table("subscriptions")
+    contacts, subscriptions = ctx.contacts_with_model_intents(), ctx.table("subscriptions")
     return {
         "result_friction_points": find_friction_points(sig, stream, contacts, subscriptions, cfg),
-        "result_friction_weekly": friction_weekly(sig),
+        "result_friction_weekly": friction_weekly(sig, ctx.timezone),
         "result_friction_paths": friction_paths(sig, stream, cfg),
     }
 
@@ -341,9 +361,9 @@ def _intent_trends(ctx: RunContext) -> Output:
     classified["topic"] = topic_of_contacts(classified, topics)
     return {
         "result_search_intents": search_intents(searches, queries),
-        "result_intent_weekly": intent_weekly(classified, searches, queries),
+        "result_intent_weekly": intent_weekly(classified, searches, queries, ctx.timezone),
         "result_new_topics": topics,
-        "result_emerging_intents": emerging_intents(classified, cfg.intents),
+        "result_emerging_intents": emerging_intents(classified, cfg.intents, ctx.timezone),
     }
 
 
@@ -363,20 +383,6 @@ STEPS: tuple[Step, ...] = (
         uses=("stream",),
     ),
     Step(
-        "friction",
-        ("result_friction_points", "result_friction_weekly", "result_friction_paths"),
-        _friction,
-        needs=("events",),
-        uses=("stream",),
-    ),
-    Step(
-        "fix_first",
-        ("result_fix_first", "result_friction_examples"),
-        _fix_first,
-        needs=("events", "contacts"),
-        uses=("stream",),
-    ),
-    Step(
         "intents",
         ("result_intent_model", "result_contact_intents", "result_query_intents"),
         _intents,
@@ -384,6 +390,20 @@ STEPS: tuple[Step, ...] = (
         uses=("contacts", "classified"),
         switch="contact_reasons",
         requires=_ML,
+    ),
+    Step(
+        "friction",
+        ("result_friction_points", "result_friction_weekly", "result_friction_paths"),
+        _friction,
+        needs=("events",),
+        uses=("stream", "classified"),
+    ),
+    Step(
+        "fix_first",
+        ("result_fix_first", "result_friction_examples"),
+        _fix_first,
+        needs=("events", "contacts"),
+        uses=("stream",),
     ),
     Step(
         "intent_trends",
@@ -451,9 +471,11 @@ def run_pipeline(
     journey: Journey,
     *,
     progress: ProgressCallback = no_progress,
+    timezone: str = UTC_ZONE,
 ) -> list[str]:
     """Run every enabled step, (over)write its result tables, record the run; return the
-    tables written, in the order of :data:`kizuki.schema.RESULT_TABLES`.
+    tables written, in the order of :data:`kizuki.schema.RESULT_TABLES`. Days and weeks are
+    the local days and weeks of ``timezone`` (the store's, ``Settings.store_timezone``).
 
     Steps whose canonical inputs are empty are skipped with a progress note (their tables
     keep what an earlier run wrote), as are the contact-reason steps when
@@ -468,7 +490,7 @@ def run_pipeline(
     """
     started = _now()
     enabled = [step for step in STEPS if step.enabled(settings)]
-    ctx = RunContext(store, settings, journey, data_overview(store), progress)
+    ctx = RunContext(store, settings, journey, data_overview(store), progress, timezone)
     last_use = {key: step.name for step in enabled for key in step.uses}
     record: list[dict[str, Any]] = []
     done = 0

@@ -20,6 +20,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from kizuki.analytics.local_time import UTC_ZONE, local_date
 from kizuki.errors import ConfigError
 
 __all__ = [
@@ -189,8 +190,9 @@ def stage_daily_counts(
     events: ir.Table,
     stages: Mapping[str, Sequence[str]] = DEFAULT_STAGES,
     gap_minutes: int = 30,
+    timezone: str = UTC_ZONE,
 ) -> ir.Table:
-    """Sessions and events per journey stage per UTC day.
+    """Sessions and events per journey stage per local day in ``timezone``.
 
     A session counts once for every (day, stage) in which it has at least one event, so a
     session that moves from set-up to billing counts in both stages, and one that runs past
@@ -198,7 +200,8 @@ def stage_daily_counts(
 
     Returns
     -------
-    Columns ``day`` (date, UTC), ``stage``, ``sessions``, ``visitors`` and ``events``.
+    Columns ``day`` (date, in ``timezone``), ``stage``, ``sessions``, ``visitors`` and
+    ``events``.
 
     Examples
     --------
@@ -207,35 +210,40 @@ def stage_daily_counts(
     >>> stage_daily_counts(store.table("events")).columns
     ('day', 'stage', 'sessions', 'visitors', 'events')
     """
-    return stage_daily_from_sessions(sessionize(narrow_events(events), gap_minutes), stages)
+    sessions = sessionize(narrow_events(events), gap_minutes)
+    return stage_daily_from_sessions(sessions, stages, timezone)
 
 
 def stage_daily_from_sessions(
-    sessions: ir.Table, stages: Mapping[str, Sequence[str]] = DEFAULT_STAGES
+    sessions: ir.Table,
+    stages: Mapping[str, Sequence[str]] = DEFAULT_STAGES,
+    timezone: str = UTC_ZONE,
 ) -> ir.Table:
     """:func:`stage_daily_counts` of already sessionised events (``page_path`` needed)."""
-    return stage_daily_from_session_days(session_days(sessions, stages))
+    return stage_daily_from_session_days(session_days(sessions, stages, timezone))
 
 
 def session_days(
-    sessions: ir.Table, stages: Mapping[str, Sequence[str]] | None = DEFAULT_STAGES
+    sessions: ir.Table,
+    stages: Mapping[str, Sequence[str]] | None = DEFAULT_STAGES,
+    timezone: str = UTC_ZONE,
 ) -> ir.Table:
-    """Sessionised events summed per (UTC day, stage, session): ``day, stage, session_key,
+    """Sessionised events summed per (local day, stage, session): ``day, stage, session_key,
     visitor_id, events``. The daily and the stage counts are both sums of it, so one pass over
     the events serves both (:func:`daily_from_session_days`, :func:`stage_daily_from_session_days`).
 
     ``stages`` maps stages to page-path prefixes; None takes the ``stage`` column the sessions
     already carry (the journey map's, from :func:`~kizuki.analytics.journey_stream.
-    journey_events`).
+    journey_events`). Days are local dates in ``timezone`` (:mod:`kizuki.analytics.local_time`).
     """
     if stages is None:
-        staged = sessions.mutate(day=sessions.ts.date())
+        staged = sessions.mutate(day=local_date(sessions.ts, timezone))
     else:
         # the stage of each distinct path, joined on: far cheaper than matching every event
         paths = sessions.select(_path=sessions.page_path).distinct()
         paths = paths.mutate(_stage=assign_stage(paths._path, stages))
         joined = sessions.left_join(paths, sessions.page_path.identical_to(paths._path))
-        staged = joined.mutate(day=joined.ts.date(), stage=joined._stage)
+        staged = joined.mutate(day=local_date(joined.ts, timezone), stage=joined._stage)
     # a session key names one visitor: grouping by both adds no groups
     return staged.group_by(["day", "stage", "session_key", "visitor_id"]).aggregate(
         events=staged.count()
@@ -260,16 +268,17 @@ def daily_from_session_days(days: ir.Table) -> ir.Table:
     )
 
 
-def daily_counts(events: ir.Table, gap_minutes: int = 30) -> ir.Table:
-    """Events, sessions and visitors per UTC day (a session is counted on each day it touches).
+def daily_counts(events: ir.Table, gap_minutes: int = 30, timezone: str = UTC_ZONE) -> ir.Table:
+    """Events, sessions and visitors per local day in ``timezone`` (a session is counted on
+    each day it touches).
 
     Returns
     -------
-    Columns ``day`` (date, UTC), ``events``, ``sessions`` and ``visitors``.
+    Columns ``day`` (date, in ``timezone``), ``events``, ``sessions`` and ``visitors``.
     """
-    return daily_from_sessions(sessionize(narrow_events(events), gap_minutes))
+    return daily_from_sessions(sessionize(narrow_events(events), gap_minutes), timezone)
 
 
-def daily_from_sessions(sessions: ir.Table) -> ir.Table:
+def daily_from_sessions(sessions: ir.Table, timezone: str = UTC_ZONE) -> ir.Table:
     """:func:`daily_counts` of already sessionised events (``page_path`` needed)."""
-    return daily_from_session_days(session_days(sessions))
+    return daily_from_session_days(session_days(sessions, timezone=timezone))

@@ -2,10 +2,10 @@
 (:class:`kizuki.Kizuki`), and prints what it returns.
 
 One module per command group (:mod:`~kizuki.cli.data`, :mod:`~kizuki.cli.analysis`,
-:mod:`~kizuki.cli.output`, :mod:`~kizuki.cli.intents`); the options they share are in
-:mod:`~kizuki.cli.options`. Every :class:`~kizuki.errors.KizukiError` a command meets becomes
-one line on stderr and exit code 1, in one place (:class:`KizukiGroup`); ``--debug`` shows
-the traceback instead.
+:mod:`~kizuki.cli.output`, :mod:`~kizuki.cli.intents`, :mod:`~kizuki.cli.batches`); the
+options they share are in :mod:`~kizuki.cli.options`. Every
+:class:`~kizuki.errors.KizukiError` a command meets becomes one line on stderr and exit code 1,
+in one place (:class:`KizukiGroup`); ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from kizuki.cli import analysis, data, inspect_cmd, intents, output
+from kizuki.cli import analysis, batches, data, inspect_cmd, intents, output
 from kizuki.cli.options import err, state
 from kizuki.errors import KizukiError
 
@@ -64,7 +64,7 @@ def _main(
     state.config = config
 
 
-for module in (data, analysis, output, inspect_cmd):
+for module in (data, batches, analysis, output, inspect_cmd):
     module.register(app)
 app.add_typer(intents.app, name="intents")
 

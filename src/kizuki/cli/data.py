@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from kizuki.cli.options import CompanyConfigOpt, StoreOpt, open_kizuki, out, rich_progress
+from kizuki.cli.options import CompanyConfigOpt, StoreOpt, err, open_kizuki, out, rich_progress
 
 __all__ = ["register"]
 
@@ -57,9 +57,11 @@ def ingest(
     mapping: Annotated[
         Path | None,
         typer.Option(
-            help="Column mapping: a YAML file of {canonical: source column}, a shipped mapping "
-            "(fivetran-zendesk-ticket, fivetran-zendesk-ticket-comment, fivetran-zendesk-user) "
-            "or key=value (zendesk: intent_field=<custom field id>)."
+            help="Column mapping: a YAML file of {canonical: source column} (an entry may map "
+            "values: {column: チャネル, values: {メール: email}, other: other}), a shipped "
+            "mapping (ja-helpdesk-tickets, ja-web-events, fivetran-zendesk-ticket, "
+            "fivetran-zendesk-ticket-comment, fivetran-zendesk-user) or key=value (zendesk: "
+            "intent_field=<custom field id>)."
         ),
     ] = None,
     encoding: Annotated[
@@ -84,12 +86,18 @@ def ingest(
         ),
     ] = False,
 ) -> None:
-    """Validate, redact, deduplicate and load files; bad rows go to quarantine."""
+    """Validate, redact, deduplicate and load files; bad rows go to quarantine.
+
+    Exits with code 1 when every row of a file was quarantined (the other files are still
+    loaded), after printing the first reasons.
+    """
     if dry_run:  # what `kizuki inspect` shows; the store is not opened
         from kizuki.cli.inspect_cmd import print_inspections
 
         kz = open_kizuki("duckdb://")
-        found = kz.inspect(source, files, table=table, mapping=mapping, encoding=encoding)
+        found = kz.inspect(
+            source, files, table=table, mapping=mapping, encoding=encoding, timezone=timezone
+        )
         print_inspections(found)
         return
     kz = open_kizuki(store)
@@ -106,6 +114,23 @@ def ingest(
         )
     for r in results:
         out.print(r.summary())
+        for warning in r.warnings():
+            err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+    refused = [r for r in results if r.all_quarantined and not r.skipped]
+    for r in refused:
+        err.print(
+            f"[red]error:[/red] {r.name}: all {r.rows_in:,} rows were quarantined; first reasons:",
+            highlight=False,
+            soft_wrap=True,
+        )
+        for reason in r.first_reasons:
+            err.print(f"  - {reason}", highlight=False, soft_wrap=True)
+    if any(r.replaced_batches for r in results):
+        from kizuki.cli.batches import print_stale
+
+        print_stale(kz)
+    if refused:
+        raise typer.Exit(1)
 
 
 def redact() -> None:

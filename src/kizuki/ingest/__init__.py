@@ -31,6 +31,7 @@ from kizuki.errors import IngestError, NotFoundError, StoreError
 from kizuki.ingest.connector import Connector
 from kizuki.ingest.pipeline import file_checksum, run_ingest
 from kizuki.ingest.result import IngestResult
+from kizuki.ingest.timestamps import check_timezone
 from kizuki.progress import ProgressCallback, no_progress
 from kizuki.store import Store
 
@@ -49,6 +50,7 @@ def _connector(
     encoding: str | None,
     batch_rows: int,
     configured_key: str | None = None,
+    timezone: str = "UTC",
 ) -> Connector:
     def hash_key() -> bytes:
         from kizuki.ingest.email_hash import prepare_email_hash
@@ -58,14 +60,18 @@ def _connector(
     if source == "ga4":
         from kizuki.ingest.ga4 import GA4Connector
 
-        return GA4Connector(path, batch_rows=batch_rows)
+        return GA4Connector(path, batch_rows=batch_rows, timezone=timezone)
     from kizuki.ingest.tabular import TabularConnector, load_mapping
 
     if source == "zendesk":
         from kizuki.ingest.zendesk import ZendeskConnector
 
         return ZendeskConnector(
-            path, batch_rows=batch_rows, mapping=load_mapping(mapping), hash_key=hash_key
+            path,
+            batch_rows=batch_rows,
+            mapping=load_mapping(mapping),
+            hash_key=hash_key,
+            timezone=timezone,
         )
     return TabularConnector(
         source,
@@ -75,6 +81,7 @@ def _connector(
         encoding=encoding,
         batch_rows=batch_rows,
         hash_key=hash_key,
+        timezone=timezone,
     )
 
 
@@ -119,7 +126,10 @@ def ingest_files(
     timezone
         IANA time zone of timestamps written without a UTC offset (``Asia/Tokyo``).
     replace
-        Replace the earlier batches of the same file (or source) instead of skipping it.
+        Replace the current batches of the same target table with the same file name or
+        checksum (e.g. after fixing the mapping or the file): they are removed in the
+        transaction of the new batch's first chunk (see :mod:`kizuki.ingest.batches`).
+        Without it a file whose checksum a current batch has is skipped.
     progress
         Called as ``progress("ingest <file name>", rows_done, total_rows_or_None)``.
 
@@ -138,6 +148,8 @@ def ingest_files(
     if batch_rows < 1:
         raise IngestError(f"batch_rows must be at least 1, got {batch_rows}")
     con = store.duckdb
+    check_timezone(con, timezone)
+    fixed = _settings_hash(source, mapping, timezone=timezone, encoding=encoding)
     results = []
     for name in files:
         path = Path(name)
@@ -153,6 +165,34 @@ def ingest_files(
             encoding=encoding,
             batch_rows=batch_rows,
             configured_key=hash_key,
+            timezone=timezone,
         )
-        results.append(run_ingest(con, connector, path, checksum=checksum, progress=progress))
+        results.append(
+            run_ingest(
+                con,
+                connector,
+                path,
+                checksum=checksum,
+                mapping_hash=fixed,
+                timezone=timezone,
+                replace=replace,
+                progress=progress,
+            )
+        )
     return results
+
+
+def _settings_hash(
+    source: str,
+    mapping: Path | str | Mapping[str, Any] | None,
+    *,
+    timezone: str,
+    encoding: str | None,
+) -> str:
+    """The hash of the settings that decide the stored rows (GA4 files take none but the zone)."""
+    from kizuki.ingest.batches import settings_hash
+    from kizuki.ingest.tabular import load_mapping
+
+    if source == "ga4":
+        return settings_hash(None, timezone=timezone, encoding=None)
+    return settings_hash(load_mapping(mapping), timezone=timezone, encoding=encoding)

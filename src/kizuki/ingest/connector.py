@@ -2,7 +2,8 @@
 
 A connector reads its file in chunks of Arrow rows (each with ``_row``, the 1-based row or line
 number in the file) and says, as SQL, how a chunk becomes canonical rows: :meth:`stage_sql`
-returns ``_row``, the target table's columns, any extra columns and ``_reason`` (see
+returns ``_row``, the target table's columns, any extra columns, ``_reason`` and ``_naive``
+(the row's timestamps read without a UTC offset, in :attr:`Connector.timezone`; see
 :mod:`kizuki.ingest.validate`); :meth:`raw_sql` gives a rejected row's raw text. Derived
 tables (GA4 searches, Zendesk CSAT surveys) are
 SELECTs over the staged chunk.
@@ -106,6 +107,10 @@ class Connector(Protocol):
     target: str
     total_rows: int | None
     ignored_columns: tuple[str, ...]
+    #: the IANA time zone that timestamps without a UTC offset are read in
+    timezone: str
+    #: target columns made from the row's content, not read from the file (``event_id``)
+    generated: tuple[str, ...]
     #: a target column the key determines; duplicate look-ups scan only its range
     prune_column: str | None
     derived: tuple[Derived, ...]

@@ -11,6 +11,8 @@ of an ``events_intraday_*`` file and its copy in the daily ``events_*`` file hav
 becomes a ``searches`` row (``search_id`` = its ``event_id``, the query redacted). Rows are
 quarantined when ``event_timestamp`` is missing or not microseconds between 2000 and 2100, when
 ``user_pseudo_id`` or ``event_name`` is missing, or when an NDJSON line is not a JSON object.
+An ``event_timestamp`` given as ISO text without a UTC offset (or as a TIMESTAMP without a time
+zone) is read in the ingest's time zone; GA4's own microseconds are UTC.
 
 Files as real tools write them are read (:mod:`kizuki.ingest.ga4_shape`): any column type is
 read as the type the field needs, optional fields of any schema generation may be absent, and a
@@ -32,7 +34,7 @@ import pyarrow.parquet as pq
 
 from kizuki.errors import IngestError
 from kizuki.ingest.connector import LINE_RAW, Chunk, Derived, Resume, Scan, line_chunks, packed_raw
-from kizuki.ingest.ga4_shape import JSON_SHAPE, Shape, file_shape
+from kizuki.ingest.ga4_shape import JSON_SCHEMA, Shape, file_shape
 from kizuki.ingest.ga4_sql import SEARCHES, stage_sql
 from kizuki.ingest.tabular import _parquet_chunks
 from kizuki.ingest.validate import sql_literal
@@ -77,13 +79,15 @@ class GA4Connector:
     source = "ga4"
     target = "events"
     prune_column: str | None = "ts"
+    generated: tuple[str, ...] = ()
 
-    def __init__(self, path: Path, *, batch_rows: int) -> None:
+    def __init__(self, path: Path, *, batch_rows: int, timezone: str = "UTC") -> None:
         self.path = path
         self.batch_rows = batch_rows
+        self.timezone = timezone
         self.parquet = is_parquet(path)
         self.total_rows: int | None = None
-        self.shape: Shape = JSON_SHAPE
+        self.shape: Shape = file_shape(JSON_SCHEMA, timezone=timezone)
         if self.parquet:
             self.total_rows = pq.ParquetFile(path).metadata.num_rows
             schema = parquet_columns(path)
@@ -94,7 +98,7 @@ class GA4Connector:
                     f"columns found: {', '.join(schema.names)}"
                 )
             nulls = frozenset(f.name for f in pq.read_schema(path) if pa.types.is_null(f.type))
-            self.shape = file_shape(schema, nulls)
+            self.shape = file_shape(schema, nulls, timezone)
         self.ignored_columns: tuple[str, ...] = self.shape.ignored
         self.derived: tuple[Derived, ...] = (Derived("searches", SEARCHES),)
 

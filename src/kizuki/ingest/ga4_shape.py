@@ -8,7 +8,9 @@ gives, for every field the connector uses, an SQL expression of the expected typ
 itself when it already has that type (no extra work for a clean export), a ``TRY_CAST`` when
 it has another scalar type, and a typed ``NULL`` when the field is absent. A field whose type
 cannot be read (a list where a number belongs, say) is a typed ``NULL`` too, and is named, with
-its type, in :attr:`Shape.ignored`.
+its type, in :attr:`Shape.ignored`. An ``event_timestamp`` written as ISO text without a UTC
+offset, or as a TIMESTAMP without a time zone, is read in the ingest's time zone
+(:attr:`Shape.naive` tells which rows).
 """
 
 from __future__ import annotations
@@ -17,9 +19,19 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from kizuki.ingest.validate import ident
+from kizuki.ingest import timestamps
+from kizuki.ingest.validate import ident, sql_literal
 
-__all__ = ["JSON_SHAPE", "JSON_TYPE", "Params", "Shape", "convert", "file_shape", "type_name"]
+__all__ = [
+    "JSON_SCHEMA",
+    "JSON_SHAPE",
+    "JSON_TYPE",
+    "Params",
+    "Shape",
+    "convert",
+    "file_shape",
+    "type_name",
+]
 
 #: the scalar columns the connector reads, with the DuckDB type it reads them as
 SCALARS = {
@@ -98,11 +110,16 @@ def convert(expr: str, t: pa.DataType, want: str) -> str | None:
     return f"TRY_CAST({expr} AS {want})"
 
 
-def _timestamp(expr: str, t: pa.DataType) -> str | None:
-    """``event_timestamp`` as microseconds: integers, numeric text, ISO text or a TIMESTAMP."""
+def _timestamp(expr: str, t: pa.DataType, zone: str) -> tuple[str | None, str]:
+    """``event_timestamp`` as microseconds (integers, numeric text, ISO text or a TIMESTAMP;
+    naive times in ``zone``), and SQL telling whether a row's value was naive."""
     if _text(t):
-        return f"coalesce(TRY_CAST({expr} AS BIGINT), epoch_us(TRY_CAST({expr} AS TIMESTAMPTZ)))"
-    return convert(expr, t, "BIGINT")
+        iso = timestamps.cast_sql(expr, zone)
+        naive = f"TRY_CAST({expr} AS BIGINT) IS NULL AND NOT ({timestamps.zoned_sql(expr)})"
+        return f"coalesce(TRY_CAST({expr} AS BIGINT), epoch_us({iso}))", naive
+    if pa.types.is_timestamp(t) and t.tz is None:
+        return f"epoch_us(timezone({sql_literal(zone)}, {expr}))", f"{expr} IS NOT NULL"
+    return convert(expr, t, "BIGINT"), "false"
 
 
 @dataclass(frozen=True)
@@ -170,6 +187,8 @@ class Shape:
     uprops: Params | None
     device: dict[str, str]
     ignored: tuple[str, ...] = ()
+    #: SQL: whether the row's ``event_timestamp`` had no UTC offset (read in the time zone)
+    naive: str = "false"
 
     def base_sql(self, relation: str, extra: str = "") -> str:
         """``_row`` and every normalised column, over ``relation``."""
@@ -178,24 +197,32 @@ class Shape:
         cols.append(f"{self.uprops.source if self.uprops else 'NULL'} AS user_properties")
         for name in DEVICE_FIELDS:
             cols.append(f"({self.device.get(name, 'NULL::VARCHAR')}) AS __device_{name}")
+        cols.append(f"coalesce({self.naive}, false) AS __naive")
         return f"(SELECT _row, {', '.join(cols)}{extra} FROM {relation})"
 
 
-def file_shape(schema: pa.Schema, null_columns: frozenset[str] = frozenset()) -> Shape:
+def file_shape(
+    schema: pa.Schema, null_columns: frozenset[str] = frozenset(), timezone: str = "UTC"
+) -> Shape:
     """The :class:`Shape` of a file whose columns DuckDB reads as ``schema``.
 
     ``null_columns`` are columns the file declares of Arrow's null type (which DuckDB reads as
-    INTEGER): all null, so nothing is lost by not reading them.
+    INTEGER): all null, so nothing is lost by not reading them. ``timezone`` is the IANA zone
+    of ``event_timestamp`` values without a UTC offset.
     """
     types = {f.name: pa.null() if f.name in null_columns else f.type for f in schema}
     ignored: list[str] = []
     scalars: dict[str, str] = {}
+    naive = "false"
     for name, want in SCALARS.items():
         t = types.get(name)
         sql = None
         if t is not None:
             col = ident(name)
-            sql = _timestamp(col, t) if name == "event_timestamp" else convert(col, t, want)
+            if name == "event_timestamp":
+                sql, naive = _timestamp(col, t, timezone)
+            else:
+                sql = convert(col, t, want)
             if sql is None:
                 ignored.append(f"{name} ({type_name(t)})")
         scalars[name] = sql or f"NULL::{want}"
@@ -218,7 +245,7 @@ def file_shape(schema: pa.Schema, null_columns: frozenset[str] = frozenset()) ->
                 device[name] = sql
     elif dt is not None and not pa.types.is_null(dt):
         ignored.append(f"device ({type_name(dt)})")
-    return Shape(scalars, params, uprops, device, tuple(ignored))
+    return Shape(scalars, params, uprops, device, tuple(ignored), naive)
 
 
 #: the columns of a parsed NDJSON line (``from_json`` gives these types; see ``JSON_TYPE``)

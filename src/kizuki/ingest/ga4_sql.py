@@ -17,15 +17,17 @@ _MIN_US, _MAX_US = 946_684_800_000_000, 4_102_444_800_000_000  # 2000-01-01, 210
 #: ``event_timestamp`` is a time this pipeline accepts
 TS_OK = f"event_timestamp BETWEEN {_MIN_US} AND {_MAX_US - 1}"
 
-#: why a row is quarantined (NULL for a good row). These are the only ways a GA4 row fails:
-#: ``event_id`` is never NULL, ``ts`` is NULL only when ``TS_OK`` fails, a present
-#: ``user_pseudo_id`` sets ``anonymous_id``, and blank names are caught here.
+#: why a row is quarantined (NULL for a good row): every problem, joined with ``; ``. These
+#: are the only ways a GA4 row fails: ``event_id`` is never NULL, ``ts`` is NULL only when
+#: ``TS_OK`` fails, a present ``user_pseudo_id`` sets ``anonymous_id``, and blank names are
+#: caught here.
 _REASON = (
+    "nullif(concat_ws('; ', "
     "CASE WHEN event_timestamp IS NULL THEN 'event_timestamp is missing or not an integer' "
     f"WHEN NOT ({TS_OK}) THEN 'event_timestamp ' || event_timestamp || ' is not microseconds "
-    "since the epoch between 2000 and 2100' "
-    "WHEN nullif(trim(user_pseudo_id), '') IS NULL THEN 'user_pseudo_id is missing' "
-    "WHEN nullif(trim(event_name), '') IS NULL THEN 'event_name is missing' END"
+    "since the epoch between 2000 and 2100' END, "
+    "CASE WHEN nullif(trim(user_pseudo_id), '') IS NULL THEN 'user_pseudo_id is missing' END, "
+    "CASE WHEN nullif(trim(event_name), '') IS NULL THEN 'event_name is missing' END), '')"
 )
 
 #: the natural key that ``event_id`` is the md5 of (missing parts as empty text). The parts are
@@ -207,6 +209,7 @@ def stage_sql(shape: Shape, relation: str, *, json_lines: bool = False) -> str:
         "_language": f"CASE WHEN {search} THEN coalesce({', '.join(lang)}) END",
         "_results_count": f"CASE WHEN {search} THEN {results} END",
         "_reason": reason,
+        "_naive": f"CASE WHEN __naive AND {TS_OK} THEN 1 ELSE 0 END",
     }
     types = {c.name: _DUCK_TYPES[c.type] for c in TABLES["events"].columns}
     out = ", ".join(

@@ -5,8 +5,10 @@ in-memory DuckDB, and nothing is written anywhere. The answer says how many rows
 how many would be quarantined (and why), which fields were recognised and which were not, and,
 per source: for ``ga4`` the schema generation, the time range, the share of events with a
 ``user_id`` and the most frequent event names; for ``zendesk`` the ``via.channel`` values and
-the channel each maps to; for canonical files the column mapping. Duplicates are not counted:
-they depend on the store.
+the channel each maps to; for canonical files the column mapping. It also says which time zone
+times without a UTC offset are read in and how many there are, which columns are made from the
+row's content (``event_id`` of an events file without one), and shows the first rows as they
+would be stored (times in that zone). Duplicates are not counted: they depend on the store.
 
 Examples
 --------
@@ -28,11 +30,17 @@ import pyarrow as pa
 
 from kizuki.errors import IngestError, NotFoundError
 from kizuki.ingest.connector import STAGE, Connector, Resume, Scan
+from kizuki.ingest.lines import Reject
+from kizuki.ingest.timestamps import check_timezone
+from kizuki.ingest.validate import ident, sql_literal
+from kizuki.schema import TABLES
 
 __all__ = ["Inspection", "inspect_files"]
 
 #: how many event names, reasons and channel values an inspection lists
 TOP = 20
+#: how many of the first rows an inspection shows as they would be stored
+PREVIEW_ROWS = 5
 
 
 @dataclass
@@ -56,6 +64,15 @@ class Inspection:
     ignored: list[str] = field(default_factory=list)
     #: what only this source has (GA4: generation, time range, user-id share, event names; …)
     details: dict[str, Any] = field(default_factory=dict)
+    #: the IANA time zone that times without a UTC offset are read in
+    timezone: str = "UTC"
+    #: how many times have no UTC offset (and are read in ``timezone``)
+    naive_times: int = 0
+    #: target columns made from the row's content, not read from the file (``event_id``)
+    generated: list[str] = field(default_factory=list)
+    #: the first rows as they would be stored (``row``, the target's columns as text, times in
+    #: ``timezone``; ``reason`` when the row would be quarantined)
+    preview: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every field."""
@@ -70,6 +87,7 @@ def inspect_files(
     mapping: Path | Mapping[str, str] | None = None,
     encoding: str | None = None,
     batch_rows: int = 250_000,
+    timezone: str = "UTC",
 ) -> list[Inspection]:
     """Inspect ``files`` of format ``source`` as :func:`kizuki.ingest.ingest_files` would read
     them, without writing anything.
@@ -89,6 +107,8 @@ def inspect_files(
         con = duckdb.connect()  # in memory: what the connector computes stays here
         con.execute("SET enable_progress_bar = false")
         try:
+            # Times are shown in the zone they are read in (parsing does not depend on it).
+            con.execute(f"SET TimeZone = {sql_literal(check_timezone(con, timezone))}")
             connector = _connector(
                 con,
                 source,
@@ -97,6 +117,7 @@ def inspect_files(
                 mapping=mapping,
                 encoding=encoding,
                 batch_rows=batch_rows,
+                timezone=timezone,
             )
             out.append(_inspect(con, connector, path))
         finally:
@@ -110,7 +131,8 @@ class _Tally:
     def __init__(self) -> None:
         self.reasons: Counter[str] = Counter()
         self.values: Counter[str] = Counter()
-        self.rows = self.valid = self.with_user = 0
+        self.rows = self.valid = self.with_user = self.naive = 0
+        self.preview: list[dict[str, Any]] = []
         self.first: Any = None
         self.last: Any = None
 
@@ -130,6 +152,8 @@ def _inspect(con: Any, c: Connector, path: Path) -> Inspection:
             f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {c.stage_sql('_kz_src', data.schema)}"
         )
         _count(con, c, tally)
+        if not tally.preview:
+            tally.preview = _preview(con, c, chunk.rejects)
         tally.rows += len(chunk.rejects)
         tally.reasons.update(r.reason for r in chunk.rejects)
         if not isinstance(data, Scan):
@@ -143,6 +167,10 @@ def _inspect(con: Any, c: Connector, path: Path) -> Inspection:
         rows_quarantined=tally.rows - tally.valid,
         reasons=dict(tally.reasons.most_common(TOP)),
         ignored=list(c.ignored_columns),
+        timezone=c.timezone,
+        naive_times=tally.naive,
+        generated=list(c.generated),
+        preview=tally.preview,
     )
     if c.source == "ga4":
         _ga4(result, c, path, con, sample, tally)
@@ -155,11 +183,12 @@ def _inspect(con: Any, c: Connector, path: Path) -> Inspection:
 
 def _count(con: Any, c: Connector, tally: _Tally) -> None:
     """Add the staged chunk's counts to ``tally``."""
-    n, valid = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE _reason IS NULL) FROM {STAGE}"
+    n, valid, naive = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE _reason IS NULL), sum(_naive) FROM {STAGE}"
     ).fetchone()
     tally.rows += int(n)
     tally.valid += int(valid)
+    tally.naive += int(naive or 0)
     for reason, k in con.execute(
         f"SELECT _reason, count(*) FROM {STAGE} WHERE _reason IS NOT NULL GROUP BY 1"
     ).fetchall():
@@ -181,6 +210,21 @@ def _count(con: Any, c: Connector, tally: _Tally) -> None:
             "FROM _kz_src WHERE json_valid(_line) GROUP BY 1"
         )
         tally.values.update({str(k): int(v) for k, v in con.execute(channels).fetchall()})
+
+
+def _preview(con: Any, c: Connector, rejects: Sequence[Reject]) -> list[dict[str, Any]]:
+    """The chunk's first rows as they would be stored, as text (times in the session zone)."""
+    columns = TABLES[c.target].column_names
+    listed = ", ".join(f"CAST({ident(col)} AS VARCHAR) AS {ident(col)}" for col in columns)
+    rows = con.execute(
+        f"SELECT _row, {listed}, _reason FROM {STAGE} ORDER BY _row LIMIT {PREVIEW_ROWS}"
+    ).fetchall()
+    shown = [
+        {"row": int(r[0]), **dict(zip(columns, r[1:-1], strict=True)), "reason": r[-1]}
+        for r in rows
+    ]
+    shown += [{"row": r.row, "reason": r.reason} for r in rejects[:PREVIEW_ROWS]]
+    return sorted(shown, key=lambda r: int(r["row"]))[:PREVIEW_ROWS]
 
 
 def _json_fields(con: Any, sample: pa.Table | None) -> dict[str, str]:

@@ -5,10 +5,12 @@ rows, its rows (see :mod:`kizuki.ingest.upsert`: new keys are loaded, newer vers
 of tables with ``updated_at`` replace the stored ones, the rest are duplicates), rows of
 derived tables, and the batch's running totals in ``ingest_progress``. The last one also
 writes the ``ingest_log`` row and clears the progress row. A run killed in the middle and
-started again resumes after the last committed chunk (the batch id is derived from the source,
-target table and file checksum, so it is the same batch) and ends with exactly the tables an
-uninterrupted run would have written. A file whose batch is already in ``ingest_log`` is
-skipped without writing anything.
+started again resumes after the last committed chunk (its progress row is found by source,
+target table, file checksum and settings hash) and ends with exactly the tables an
+uninterrupted run would have written. A file whose checksum a current batch of its target
+table has in ``ingest_log`` is skipped without writing anything, unless it replaces the earlier
+batches of the file: then the first transaction also removes them (see
+:mod:`kizuki.ingest.batches`).
 
 Each chunk is validated once into a temporary stage table. In append-only tables duplicates
 are found with plain anti joins on the key: against the target table (DuckDB builds its hash
@@ -31,6 +33,7 @@ from typing import Any
 import pyarrow as pa
 
 from kizuki.errors import IngestError
+from kizuki.ingest.batches import PROGRESS_TABLE, new_batch_id, remove_batches, replaced_batches
 from kizuki.ingest.connector import STAGE, Chunk, Connector, Resume, Scan
 from kizuki.ingest.lines import Reject
 from kizuki.ingest.result import IngestResult
@@ -41,7 +44,6 @@ from kizuki.schema import TABLES
 
 __all__ = ["PROGRESS_TABLE", "file_checksum", "run_ingest"]
 
-PROGRESS_TABLE = "ingest_progress"
 #: rejected rows of a scanned chunk up to this many are read back by a listed row filter
 _LISTED_ROWS = 20_000
 #: DuckDB's memory limit while ingesting (restored afterwards)
@@ -57,13 +59,19 @@ CREATE TABLE IF NOT EXISTS {PROGRESS_TABLE} (
     batch_id VARCHAR, source VARCHAR, file VARCHAR, checksum VARCHAR, target_table VARCHAR,
     last_row BIGINT, resume_offset BIGINT, rows_in BIGINT, rows_loaded BIGINT,
     rows_duplicate BIGINT, rows_quarantined BIGINT, derived VARCHAR,
-    started_at TIMESTAMPTZ, updated_at TIMESTAMPTZ, rows_updated BIGINT
+    started_at TIMESTAMPTZ, updated_at TIMESTAMPTZ, rows_updated BIGINT, mapping_hash VARCHAR,
+    naive_times BIGINT
 )"""
-#: stores whose progress table predates ``rows_updated`` gain it (NULL, read as 0)
-_PROGRESS_MIGRATE = f"ALTER TABLE {PROGRESS_TABLE} ADD COLUMN IF NOT EXISTS rows_updated BIGINT"
+#: stores whose progress table predates ``rows_updated`` (NULL, read as 0) or ``mapping_hash``
+#: (NULL: a batch id without the settings hash) gain them
+_PROGRESS_MIGRATE = tuple(
+    f"ALTER TABLE {PROGRESS_TABLE} ADD COLUMN IF NOT EXISTS {column}"
+    for column in ("rows_updated BIGINT", "mapping_hash VARCHAR", "naive_times BIGINT")
+)
 _PROGRESS_COLUMNS = (
     "batch_id, source, file, checksum, target_table, last_row, resume_offset, rows_in, "
-    "rows_loaded, rows_duplicate, rows_quarantined, derived, started_at, updated_at, rows_updated"
+    "rows_loaded, rows_duplicate, rows_quarantined, derived, started_at, updated_at, rows_updated, "
+    "mapping_hash, naive_times"
 )
 
 
@@ -120,6 +128,10 @@ class _Run:
         checksum: str,
         batch_id: str,
         pool: ThreadPoolExecutor,
+        *,
+        mapping_hash: str = "",
+        timezone: str = "UTC",
+        replace: bool = False,
     ) -> None:
         self.con = con
         self.pool = pool
@@ -130,36 +142,21 @@ class _Run:
         self.batch_id = batch_id
         self.tdef = TABLES[connector.target]
         self.writer = RowWriter(con, batch_id)
+        self.mapping_hash = mapping_hash
+        self.timezone = timezone
+        #: whether the earlier batches of the file are still to be removed (``--replace``)
+        self.replace = replace
+        #: the batches this run removed
+        self.replaced: list[str] = []
+        #: timestamps read without a UTC offset (in ``connector.timezone``) by this run
+        self.naive_times = 0
 
     # -- state ------------------------------------------------------------------------------
-    def logged(self) -> IngestResult | None:
-        row = self.con.execute(
-            "SELECT rows_in, rows_loaded, rows_duplicate, rows_quarantined, derived, "
-            "coalesce(rows_updated, 0) FROM ingest_log WHERE batch_id = ?",
-            [self.batch_id],
-        ).fetchone()
-        if row is None:
-            return None
-        return IngestResult(
-            self.batch_id,
-            self.c.source,
-            self.file,
-            self.c.target,
-            int(row[0]),
-            int(row[1]),
-            int(row[2]),
-            int(row[3]),
-            json.loads(row[4] or "{}"),
-            True,
-            self.c.ignored_columns,
-            rows_updated=int(row[5]),
-        )
-
     def progress_state(self) -> tuple[Resume, _Totals, str | None]:
         row = self.con.execute(
             f"SELECT last_row, resume_offset, rows_in, rows_loaded, rows_duplicate, "
-            f"rows_quarantined, derived, started_at::VARCHAR, coalesce(rows_updated, 0) "
-            f"FROM {PROGRESS_TABLE} WHERE batch_id = ?",
+            f"rows_quarantined, derived, started_at::VARCHAR, coalesce(rows_updated, 0), "
+            f"coalesce(naive_times, 0) FROM {PROGRESS_TABLE} WHERE batch_id = ?",
             [self.batch_id],
         ).fetchone()
         if row is None:
@@ -172,6 +169,7 @@ class _Run:
             updated=int(row[8]),
             derived=json.loads(row[6]),
         )
+        self.naive_times = int(row[9])  # counted by the chunks committed before
         return Resume(int(row[0]), None if row[1] is None else int(row[1])), totals, row[7]
 
     # -- one chunk ----------------------------------------------------------------------------
@@ -185,6 +183,8 @@ class _Run:
         try:
             sql = self.c.stage_sql("_kz_src", data.schema)
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {sql}")
+            (naive,) = self.con.execute(f"SELECT sum(_naive) FROM {STAGE}").fetchone()
+            self.naive_times += int(naive or 0)
             bad = self.con.execute(
                 f"SELECT _row, _reason FROM {STAGE} WHERE _reason IS NOT NULL ORDER BY _row"
             ).to_arrow_table()
@@ -224,6 +224,9 @@ class _Run:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
+            # The earlier batches go in the transaction that writes the first of this one's
+            # rows: a crash leaves the old rows, or the new batch's committed chunks to resume.
+            removed = self._remove_earlier() if self.replace else []
             if chunk is not None and bad is not None:
                 self._write_chunk(chunk, bad, totals)
             if last:
@@ -231,8 +234,8 @@ class _Run:
                 con.execute(
                     "INSERT INTO ingest_log (batch_id, source, file, checksum, target_table, "
                     "rows_in, rows_loaded, rows_duplicate, rows_quarantined, derived, started_at, "
-                    "finished_at, rows_updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    "?::TIMESTAMPTZ, now(), ?)",
+                    "finished_at, rows_updated, timezone, naive_times, mapping_hash) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, now(), ?, ?, ?, ?)",
                     [
                         self.batch_id,
                         self.c.source,
@@ -246,6 +249,9 @@ class _Run:
                         json.dumps(totals.derived, sort_keys=True),
                         started_at,
                         totals.updated,
+                        self.timezone,
+                        self.naive_times,
+                        self.mapping_hash,
                     ],
                 )
                 con.execute(f"DELETE FROM {PROGRESS_TABLE} WHERE batch_id = ?", [self.batch_id])
@@ -253,7 +259,7 @@ class _Run:
                 con.execute(f"DELETE FROM {PROGRESS_TABLE} WHERE batch_id = ?", [self.batch_id])
                 con.execute(
                     f"INSERT INTO {PROGRESS_TABLE} ({_PROGRESS_COLUMNS}) VALUES (?, ?, ?, ?, ?, "
-                    "?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, now(), ?)",
+                    "?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, now(), ?, ?, ?)",
                     [
                         self.batch_id,
                         self.c.source,
@@ -269,12 +275,29 @@ class _Run:
                         json.dumps(totals.derived, sort_keys=True),
                         started_at,
                         totals.updated,
+                        self.mapping_hash,
+                        self.naive_times,
                     ],
                 )
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        if self.replace:
+            self.replace = False
+            self.replaced += removed
+
+    def _remove_earlier(self) -> list[str]:
+        """Remove the current (and interrupted) earlier batches of this file; return their ids."""
+        earlier = replaced_batches(
+            self.con,
+            target=self.c.target,
+            file=self.file,
+            checksum=self.checksum,
+            own=self.batch_id,
+        )
+        remove_batches(self.con, earlier, self.batch_id)
+        return [batch_id for batch_id, _ in earlier]
 
     def _write_chunk(self, chunk: Chunk, bad: pa.Table, totals: _Totals) -> None:
         con = self.con
@@ -374,27 +397,97 @@ def _with_last(chunks: Iterator[Chunk]) -> Iterator[tuple[Chunk, bool]]:
         current = following
 
 
+def _logged(con: Any, connector: Connector, path: Path, checksum: str) -> IngestResult | None:
+    """The skipped result of the file when a current batch of its target has its checksum."""
+    row = con.execute(
+        "SELECT rows_in, rows_loaded, rows_duplicate, rows_quarantined, derived, "
+        "coalesce(rows_updated, 0), batch_id FROM ingest_log WHERE removed_at IS NULL "
+        "AND target_table = ? AND checksum = ? ORDER BY finished_at DESC, batch_id LIMIT 1",
+        [connector.target, checksum],
+    ).fetchone()
+    if row is None:
+        return None
+    return IngestResult(
+        row[6],
+        connector.source,
+        str(path),
+        connector.target,
+        int(row[0]),
+        int(row[1]),
+        int(row[2]),
+        int(row[3]),
+        json.loads(row[4] or "{}"),
+        True,
+        connector.ignored_columns,
+        rows_updated=int(row[5]),
+    )
+
+
+def _resumable(con: Any, connector: Connector, checksum: str, mapping_hash: str) -> str | None:
+    """The id of an interrupted batch of the same file and settings, to resume."""
+    # progress rows written before the settings hash existed have the id without it
+    before = f"{connector.source}-{connector.target}-{checksum[:16]}"
+    row = con.execute(
+        f"SELECT batch_id FROM {PROGRESS_TABLE} WHERE source = ? AND target_table = ? "
+        "AND checksum = ? AND (mapping_hash = ? OR (mapping_hash IS NULL AND batch_id = ?)) "
+        "ORDER BY updated_at DESC LIMIT 1",
+        [connector.source, connector.target, checksum, mapping_hash, before],
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
 def run_ingest(
     con: Any,
     connector: Connector,
     path: Path,
     *,
     checksum: str,
+    mapping_hash: str = "",
+    timezone: str = "UTC",
+    replace: bool = False,
     progress: ProgressCallback = no_progress,
 ) -> IngestResult:
-    """Ingest one file through ``connector`` into the DuckDB connection ``con``."""
-    batch_id = f"{connector.source}-{connector.target}-{checksum[:16]}"
+    """Ingest one file through ``connector`` into the DuckDB connection ``con``.
+
+    ``mapping_hash`` (:func:`~kizuki.ingest.batches.settings_hash`) is part of a new batch's
+    id; an interrupted batch of the same file and settings is resumed. A file whose checksum
+    a current batch of the target table has is skipped unless ``replace``, which removes the
+    earlier batches of the file (:func:`~kizuki.ingest.batches.replaced_batches`) in the
+    transaction of the new batch's first chunk. ``timezone`` is logged with the batch.
+    """
+    con.execute(_PROGRESS_DDL)
+    for statement in _PROGRESS_MIGRATE:
+        con.execute(statement)
+    batch_id = _resumable(con, connector, checksum, mapping_hash)
+    if batch_id is None:
+        done = None if replace else _logged(con, connector, path, checksum)
+        if done is not None:
+            return done
+        batch_id = new_batch_id(con, connector.source, connector.target, checksum, mapping_hash)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kizuki-redact") as pool:
-        return _run_ingest(_Run(con, connector, path, checksum, batch_id, pool), progress)
+        run = _Run(
+            con,
+            connector,
+            path,
+            checksum,
+            batch_id,
+            pool,
+            mapping_hash=mapping_hash,
+            timezone=timezone,
+            replace=replace,
+        )
+        result = _run_ingest(run, progress)
+    earlier = con.execute(
+        "SELECT batch_id FROM ingest_log WHERE removed_by = ? ORDER BY started_at, batch_id",
+        [batch_id],
+    ).fetchall()
+    # a resumed replace removed the logged batches in its first run; interrupted ones count here
+    result.replaced_batches = tuple(dict.fromkeys([r[0] for r in earlier] + run.replaced))
+    return result
 
 
 def _run_ingest(run: _Run, progress: ProgressCallback) -> IngestResult:
     con, connector, path, batch_id = run.con, run.c, run.path, run.batch_id
-    con.execute(_PROGRESS_DDL)
-    con.execute(_PROGRESS_MIGRATE)
-    done = run.logged()
-    if done is not None:
-        return done
     resume, totals, started_at = run.progress_state()
     if started_at is None:
         started_at = dt.datetime.now(dt.UTC).isoformat()
@@ -443,4 +536,20 @@ def _run_ingest(run: _Run, progress: ProgressCallback) -> IngestResult:
         False,
         connector.ignored_columns,
         rows_updated=totals.updated,
+        timezone=connector.timezone,
+        naive_times=run.naive_times,
+        generated_columns=connector.generated,
+        first_reasons=_first_reasons(con, batch_id, totals),
     )
+
+
+def _first_reasons(con: Any, batch_id: str, totals: _Totals) -> tuple[str, ...]:
+    """Up to five distinct quarantine reasons of the batch, in row order, when it kept no row."""
+    if totals.rows_in == 0 or totals.loaded + totals.updated + totals.duplicate > 0:
+        return ()
+    found = con.execute(
+        "SELECT reason FROM quarantine WHERE batch_id = ? GROUP BY reason "
+        "ORDER BY min(source_row), reason LIMIT 5",
+        [batch_id],
+    ).fetchall()
+    return tuple(str(r) for (r,) in found)

@@ -4,14 +4,17 @@ A file holds one canonical table (by default the one named like the file's stem)
 are matched by name, or through a mapping ``{canonical_column: file_column}`` (a dict, or a YAML
 file). Columns of the file that map to no canonical column are ignored and listed in the
 result's ``ignored_columns``. A file without one of the table's required columns is refused as
-a whole (:class:`~kizuki.errors.IngestError` naming the missing and the found columns).
+a whole (:class:`~kizuki.errors.IngestError` naming the missing and the found columns), except
+an events file without ``event_id``: its id is then made from the row's content
+(:func:`generated_id_sql`).
 
 CSV/TSV values are all read as text and converted by :mod:`kizuki.ingest.validate`. The text
 encoding is UTF-8 (a BOM is fine) or Shift_JIS/CP932: when none is given it is decided on the
 first megabyte (UTF-8 if that decodes, else CP932); a later part that does not decode stops the
 ingest with the row number (rows before it stay committed; pass the right encoding and run
 again). Rows with the wrong number of fields are quarantined with their row number. Row
-numbers count the header as row 1, as a spreadsheet does.
+numbers count the header as row 1, as a spreadsheet does. Timestamps without a UTC offset (and
+Parquet timestamps without a time zone, and dates) are read in the ingest's time zone.
 """
 
 from __future__ import annotations
@@ -43,7 +46,13 @@ from kizuki.ingest.lines import Reject, iter_line_chunks
 from kizuki.ingest.validate import Source, SourceKind, ident, source_kind, sql_literal, stage_sql
 from kizuki.schema import TABLES, TableDef
 
-__all__ = ["TabularConnector", "detect_encoding", "load_mapping"]
+__all__ = [
+    "GENERATED_IDS",
+    "TabularConnector",
+    "detect_encoding",
+    "generated_id_sql",
+    "load_mapping",
+]
 
 SAMPLE_BYTES = 1 << 20
 _ALIASES = {
@@ -58,6 +67,45 @@ _ALIASES = {
     "ms932": "cp932",
     "windows-31j": "cp932",
 }
+
+
+#: table → (its id column, the natural key the id is made from when a file has no id column)
+GENERATED_IDS = {
+    "events": (
+        "event_id",
+        (
+            "customer_id",
+            "anonymous_id",
+            "session_id",
+            "ts",
+            "event_name",
+            "page_path",
+            "properties",
+        ),
+    ),
+}
+
+
+def generated_id_sql(table: str) -> str:
+    """SQL over a staged row's typed columns: ``h:`` and the md5 of its natural key.
+
+    The key is the canonical typed values as JSON (``ts`` as UTC epoch microseconds,
+    ``properties`` parsed), so the same event gets the same id whatever the file's row order or
+    layout, as long as its times are read in the same zone; two identical rows are one event
+    (the second is a duplicate). Source ids never start with ``h:`` in practice, so the two
+    cannot meet.
+
+    >>> generated_id_sql("events").startswith("'h:' || md5(to_json(struct_pack(")
+    True
+    """
+    _, key = GENERATED_IDS[table]
+    parts = {c: ident(c) for c in key}
+    if "ts" in parts:
+        parts["ts"] = "epoch_us(ts)"
+    if "properties" in parts:
+        parts["properties"] = "json(properties)"
+    packed = ", ".join(f"{ident(c)} := {sql}" for c, sql in parts.items())
+    return f"'h:' || md5(to_json(struct_pack({packed}))::VARCHAR)"
 
 
 #: where the shipped mappings live (``fivetran-zendesk-ticket`` → fivetran_zendesk_ticket.yaml)
@@ -214,8 +262,12 @@ class TabularConnector:
         encoding: str | None,
         batch_rows: int,
         hash_key: Callable[[], bytes] | None = None,
+        timezone: str = "UTC",
     ) -> None:
         self.source = source
+        self.timezone = timezone
+        #: the id column made from the row's content (a file without it: see GENERATED_IDS)
+        self.generated: tuple[str, ...] = ()
         self.path = path
         self.target = table or path.stem
         if self.target not in TABLES:
@@ -330,7 +382,9 @@ class TabularConnector:
                 sources[col.name] = Source(_entry_sql(entry, "NULL"), "text", col.name)
                 continue
             if name not in self.found:
-                if col.required:
+                if self._generates(col.name, entry):
+                    self.generated = (col.name,)
+                elif col.required:
                     missing.append(col.name if name == col.name else f"{col.name} (as {name!r})")
                 continue
             label = col.name if name == col.name else f"{col.name} (column '{name}')"
@@ -353,6 +407,11 @@ class TabularConnector:
             sources["email_hash"] = Source(email_hash_sql(text, self._key()), trusted=True)
         return sources
 
+    def _generates(self, column: str, entry: MappingEntry | None) -> bool:
+        """Whether ``column``, absent from the file and not mapped, is made from the row."""
+        made = GENERATED_IDS.get(self.target)
+        return made is not None and made[0] == column and entry is None
+
     def _email_column(self, sources: dict[str, Source]) -> str | None:
         """The file's e-mail column to hash into ``email_hash`` (None: none, or given hashed)."""
         if not self.hashes_email or "email_hash" in sources:
@@ -370,6 +429,7 @@ class TabularConnector:
 
     # -- staging ----------------------------------------------------------------------------
     def stage_sql(self, relation: str, schema: pa.Schema) -> str:
+        made = {c: generated_id_sql(self.target) for c in self.generated}
         if self.source == "jsonl":
             from_sql = (
                 f"(SELECT _row, _line, CASE WHEN json_valid(_line) AND json_type(_line) = "
@@ -379,8 +439,15 @@ class TabularConnector:
                 "CASE WHEN NOT json_valid(_line) THEN 'line is not valid JSON' "
                 "WHEN json_type(_line) <> 'OBJECT' THEN 'line is not a JSON object' END"
             )
-            return stage_sql(self.tdef, self.sources, from_sql, pre_reason=pre)
-        return stage_sql(self.tdef, self.sources, relation)
+            return stage_sql(
+                self.tdef,
+                self.sources,
+                from_sql,
+                pre_reason=pre,
+                timezone=self.timezone,
+                generated=made,
+            )
+        return stage_sql(self.tdef, self.sources, relation, timezone=self.timezone, generated=made)
 
     def raw_sql(self, schema: pa.Schema) -> str:
         return LINE_RAW if self.source == "jsonl" else packed_raw(schema)

@@ -17,7 +17,8 @@ Every ``via.channel`` is kept as given in ``contacts.channel_raw`` and mapped by
 requester's ``external_id`` when the file has it, else NULL (``requester_id`` keeps Zendesk's
 user id for the identity step). E-mail addresses are stored only as their keyed hash
 (:mod:`kizuki.ingest.email_hash`). Deleted tickets (status ``deleted`` in incremental
-exports) are kept with that status.
+exports) are kept with that status. Times without a UTC offset (Zendesk writes ``Z``) are
+read in the ingest's time zone.
 
 A mapping may name the custom field that holds the contact reason: ``{"intent_field":
 "360001234567"}`` or ``{"intent": "custom_fields.360001234567"}``; without it the reason is the
@@ -36,9 +37,9 @@ from kizuki.ingest.connector import LINE_RAW, Chunk, Derived, Resume
 from kizuki.ingest.zendesk_channels import CHANNELS, VIA_IDS
 from kizuki.ingest.zendesk_read import ZendeskFile
 from kizuki.ingest.zendesk_sql import (
-    COMMENTS_FROM_TICKETS,
     IDENTITIES_FROM_TICKETS,
     SURVEYS_FROM_TICKETS,
+    comments_from_tickets,
     comments_stage_sql,
     tickets_stage_sql,
     users_stage_sql,
@@ -90,6 +91,7 @@ class ZendeskConnector:
     source = "zendesk"
     ignored_columns: tuple[str, ...] = ()
     prune_column: str | None = None
+    generated: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -98,8 +100,10 @@ class ZendeskConnector:
         batch_rows: int,
         mapping: Mapping[str, object] | None = None,
         hash_key: Callable[[], bytes] | None = None,
+        timezone: str = "UTC",
     ) -> None:
         self.path = path
+        self.timezone = timezone
         self.batch_rows = batch_rows
         self.intent_field = intent_field(mapping)
         self.file = ZendeskFile.open(path)
@@ -117,7 +121,7 @@ class ZendeskConnector:
         if self.kind == "tickets":
             self.derived = (
                 Derived("surveys", SURVEYS_FROM_TICKETS),
-                Derived("comments", COMMENTS_FROM_TICKETS),
+                Derived("comments", comments_from_tickets(timezone)),
                 Derived("identities", IDENTITIES_FROM_TICKETS),
             )
 
@@ -144,7 +148,7 @@ class ZendeskConnector:
 
     def stage_sql(self, relation: str, schema: pa.Schema) -> str:
         if self.kind == "tickets":
-            return tickets_stage_sql(relation, self.key, self.intent_field)
+            return tickets_stage_sql(relation, self.key, self.intent_field, self.timezone)
         if self.kind == "users":
-            return users_stage_sql(relation, self.key)
-        return comments_stage_sql(relation)
+            return users_stage_sql(relation, self.key, self.timezone)
+        return comments_stage_sql(relation, self.timezone)

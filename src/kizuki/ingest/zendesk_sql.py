@@ -4,7 +4,8 @@ One staging query per kind of record (see :mod:`kizuki.ingest.zendesk_read`): ti
 ``contacts`` (and, derived, CSAT ``surveys``, ``comments`` from the ticket's ``comments`` array
 and ``identities`` of its requester), users → ``identities``, comment events → ``comments``.
 Each parses the chunk's lines with ``from_json`` into typed columns once; nothing is done row by
-row in Python.
+row in Python. Zendesk writes its times in UTC with a ``Z``; a time without an offset (a
+hand-made file) is read in the ingest's time zone, as in every source.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ import json
 from typing import Any
 
 from kizuki.ingest.email_hash import email_hash_sql
+from kizuki.ingest.timestamps import cast_sql
 from kizuki.ingest.validate import Source, sql_literal, stage_sql
 from kizuki.ingest.zendesk_channels import channel_sql
 from kizuki.schema import TABLES
 
 __all__ = [
-    "COMMENTS_FROM_TICKETS",
     "IDENTITIES_FROM_TICKETS",
     "SURVEYS_FROM_TICKETS",
+    "comments_from_tickets",
     "comments_stage_sql",
     "intent_sql",
     "tickets_stage_sql",
@@ -134,9 +136,11 @@ def intent_sql(field: str | None) -> tuple[str, str]:
     return f"nullif(trim({first}), '')", f"custom_fields.{field}"
 
 
-def tickets_stage_sql(relation: str, key: bytes, intent_field: str | None) -> str:
+def tickets_stage_sql(
+    relation: str, key: bytes, intent_field: str | None, timezone: str = "UTC"
+) -> str:
     """The staging SELECT of tickets → ``contacts`` (with extras for the derived tables)."""
-    opened = "TRY_CAST(created_at AS TIMESTAMPTZ)"
+    opened = cast_sql("created_at", timezone)
     intent, intent_label = intent_sql(intent_field)
     sources = {
         "contact_id": Source("id", label="id"),
@@ -165,16 +169,20 @@ def tickets_stage_sql(relation: str, key: bytes, intent_field: str | None) -> st
         "_csat_id": "satisfaction_rating.id",
         "_csat_score": "lower(trim(satisfaction_rating.score))",
         "_csat_comment": "satisfaction_rating.comment",
-        "_csat_at": (
-            "TRY_CAST(coalesce(satisfaction_rating.updated_at, satisfaction_rating.created_at)"
-            " AS TIMESTAMPTZ)"
+        "_csat_at": cast_sql(
+            "coalesce(satisfaction_rating.updated_at, satisfaction_rating.created_at)", timezone
         ),
         "_comments": "comments",
-        "_requester_at": "TRY_CAST(requester.updated_at AS TIMESTAMPTZ)",
+        "_requester_at": cast_sql("requester.updated_at", timezone),
     }
     pre = f"CASE {_BAD_LINE}END"
     return stage_sql(
-        TABLES["contacts"], sources, _parsed(relation, _TICKET), pre_reason=pre, extras=extras
+        TABLES["contacts"],
+        sources,
+        _parsed(relation, _TICKET),
+        pre_reason=pre,
+        extras=extras,
+        timezone=timezone,
     )
 
 
@@ -187,17 +195,20 @@ SURVEYS_FROM_TICKETS = (
     f"({', '.join(sql_literal(k) for k in _CSAT)})"
 )
 
-COMMENTS_FROM_TICKETS = (
-    "SELECT _row, c.id AS comment_id, contact_id, TRY_CAST(c.created_at AS TIMESTAMPTZ) AS ts, "
-    "c.author_id AS author_id, "
-    f"{role_sql('c.author_id', 'requester_id', 'c.via.channel', 'c.author_role')} AS author_role, "
-    "c.public AS public, coalesce(c.plain_body, c.body) AS text "
-    "FROM (SELECT _row, contact_id, requester_id, unnest(_comments) AS c FROM _kz_stage "
-    "WHERE _reason IS NULL AND len(_comments) > 0) "
-    "WHERE nullif(trim(c.id), '') IS NOT NULL "
-    "AND TRY_CAST(c.created_at AS TIMESTAMPTZ) IS NOT NULL "
-    "QUALIFY row_number() OVER (PARTITION BY _row, c.id) = 1"
-)
+
+def comments_from_tickets(timezone: str = "UTC") -> str:
+    """The derived ``comments`` of the staged tickets' ``comments`` arrays."""
+    ts = cast_sql("c.created_at", timezone)
+    role = role_sql("c.author_id", "requester_id", "c.via.channel", "c.author_role")
+    return (
+        f"SELECT _row, c.id AS comment_id, contact_id, {ts} AS ts, c.author_id AS author_id, "
+        f"{role} AS author_role, c.public AS public, coalesce(c.plain_body, c.body) AS text "
+        "FROM (SELECT _row, contact_id, requester_id, unnest(_comments) AS c FROM _kz_stage "
+        "WHERE _reason IS NULL AND len(_comments) > 0) "
+        f"WHERE nullif(trim(c.id), '') IS NOT NULL AND ({ts}) IS NOT NULL "
+        "QUALIFY row_number() OVER (PARTITION BY _row, c.id) = 1"
+    )
+
 
 IDENTITIES_FROM_TICKETS = (
     "SELECT _row, 'requester_id:' || requester_id AS identity_id, 'requester_id' AS kind, "
@@ -208,7 +219,7 @@ IDENTITIES_FROM_TICKETS = (
 )
 
 
-def users_stage_sql(relation: str, key: bytes) -> str:
+def users_stage_sql(relation: str, key: bytes, timezone: str = "UTC") -> str:
     """The staging SELECT of users → ``identities`` (``requester_id:<user id>``)."""
     sources = {
         "identity_id": Source("'requester_id:' || nullif(trim(id), '')", label="id"),
@@ -225,10 +236,12 @@ def users_stage_sql(relation: str, key: bytes) -> str:
         "AND nullif(trim(email), '') IS NULL THEN 'user has neither external_id nor email: "
         "nothing links it to a customer' END"
     )
-    return stage_sql(TABLES["identities"], sources, _parsed(relation, _USER), pre_reason=pre)
+    return stage_sql(
+        TABLES["identities"], sources, _parsed(relation, _USER), pre_reason=pre, timezone=timezone
+    )
 
 
-def comments_stage_sql(relation: str) -> str:
+def comments_stage_sql(relation: str, timezone: str = "UTC") -> str:
     """The staging SELECT of comment events (audits, ticket events) → ``comments``."""
     sources = {
         "comment_id": Source("id", label="id"),
@@ -242,4 +255,10 @@ def comments_stage_sql(relation: str) -> str:
         "text": Source("body", label="body"),
     }
     pre = f"CASE {_BAD_LINE}END"
-    return stage_sql(TABLES["comments"], sources, _parsed(relation, _COMMENT_EVENT), pre_reason=pre)
+    return stage_sql(
+        TABLES["comments"],
+        sources,
+        _parsed(relation, _COMMENT_EVENT),
+        pre_reason=pre,
+        timezone=timezone,
+    )

@@ -2,7 +2,8 @@
 
 The page is the Jinja2 template ``templates/report.html.j2`` filled with the sections of
 :data:`kizuki.report.sections.SECTIONS`; every string comes from the i18n catalogs and every
-number is defined in docs/metrics.md.
+number is defined in docs/metrics.md. Every time, day and week is the store time zone's
+(``Settings.store_timezone``), the one ``kizuki analyze`` counted days and weeks in.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
-from kizuki.i18n import translator
+from kizuki.analytics.local_time import local_time
+from kizuki.i18n import Translate, translator
 from kizuki.report.charts import FONT_FAMILY, plotly_js
 from kizuki.report.sections import SECTIONS, ReportContext, Section
 
@@ -31,19 +33,19 @@ def _number(value: Any) -> str:
     return f"{round(value):,}"
 
 
-def _when(value: dt.datetime | dt.date | None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
-    return value.isoformat()
-
-
 def _file_name(value: str | None) -> str:
     return "—" if not value else Path(value).name
 
 
-def _environment() -> jinja2.Environment:
+def _environment(zone: str) -> jinja2.Environment:
+    def when(value: dt.datetime | dt.date | None) -> str:
+        """A time in ``zone`` (naive times are UTC); a date as it is."""
+        if value is None:
+            return "—"
+        if isinstance(value, dt.datetime):
+            return local_time(value, zone).strftime("%Y-%m-%d %H:%M")
+        return value.isoformat()
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("kizuki.report", "templates"),
         autoescape=True,
@@ -51,8 +53,26 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(number=_number, when=_when, file_name=_file_name)
+    env.filters.update(number=_number, when=when, file_name=_file_name)
     return env
+
+
+def _joined(t: Translate, items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c`` in the report's language."""
+    if len(items) < 2:
+        return "".join(items)
+    return t("list.separator").join(items[:-1]) + t("list.and") + items[-1]
+
+
+def _customers_kpi(ctx: ReportContext) -> tuple[str, int, str]:
+    """The customers headline: distinct customer ids over the customers table, events and
+    contacts; where not all of them are in the customers table, a note names the tables."""
+    ids = ctx.overview["customer_ids"]
+    note = ""
+    if ids["distinct"] != ids["by_table"]["customers"]:
+        found = [ctx.t(f"kpi.in.{name}") for name, n in ids["by_table"].items() if n]
+        note = ctx.t("kpi.customers_seen", tables=_joined(ctx.t, found))
+    return ctx.t("kpi.customers"), ids["distinct"], note
 
 
 def render_html(ctx: ReportContext, *, generated_at: dt.datetime | None = None) -> str:
@@ -64,12 +84,12 @@ def render_html(ctx: ReportContext, *, generated_at: dt.datetime | None = None) 
     tables = ctx.overview["tables"]
     start, end = ctx.overview["date_range"]
     kpis = [
-        (ctx.t("kpi.customers"), tables["customers"]["rows"]),
-        (ctx.t("kpi.events"), tables["events"]["rows"]),
-        (ctx.t("kpi.contacts"), tables["contacts"]["rows"]),
-        (ctx.t("kpi.quarantined"), ctx.overview["quarantined_rows"]),
+        _customers_kpi(ctx),
+        (ctx.t("kpi.events"), tables["events"]["rows"], ""),
+        (ctx.t("kpi.contacts"), tables["contacts"]["rows"], ""),
+        (ctx.t("kpi.quarantined"), ctx.overview["quarantined_rows"], ""),
     ]
-    template = _environment().get_template("report.html.j2")
+    template = _environment(ctx.zone).get_template("report.html.j2")
     return template.render(
         lang=ctx.lang,
         t=ctx.t,
@@ -77,6 +97,7 @@ def render_html(ctx: ReportContext, *, generated_at: dt.datetime | None = None) 
         run=ctx.run,
         generated_at=generated_at or dt.datetime.now(dt.UTC),
         period=(start, end),
+        zone=ctx.zone_label,
         kpis=kpis,
         sections=sections,
         plotly_js=Markup(plotly_js()) if has_charts else None,
@@ -101,6 +122,8 @@ def render_report(
     generated_at
         The time printed as "generated" (default: now), for reproducible output.
 
+    Times, days and weeks are shown in ``kz.settings.store_timezone``.
+
     Examples
     --------
     >>> import kizuki, tempfile, pathlib
@@ -110,7 +133,14 @@ def render_report(
     True
     """
     t = translator(lang)
-    ctx = ReportContext(kz=kz, lang=lang, t=t, overview=kz.overview(), run=kz.last_run())
+    ctx = ReportContext(
+        kz=kz,
+        lang=lang,
+        t=t,
+        overview=kz.overview(),
+        run=kz.last_run(),
+        zone=kz.settings.store_timezone,
+    )
     html = render_html(ctx, generated_at=generated_at)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")

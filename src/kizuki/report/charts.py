@@ -1,20 +1,24 @@
 """Plotly figures for the report, as JSON that the page draws with the embedded plotly.js.
 
 Figures are built from small result tables (one row per day, or per day and stage), never from
-raw events.
+raw events. A chart over days or weeks marks the periods the data covers only in part
+(:class:`Partial`): a grey band with a short label, lighter bars and a dashed line into the
+point, and the reason in the hover text, so that a half week does not read as a collapse.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
     "FONT_FAMILY",
     "Chart",
+    "Partial",
     "bar_line_chart",
     "heatmap_chart",
     "iceberg_chart",
@@ -33,10 +37,21 @@ _PALETTE = ("#2f6f8f", "#e07a3f", "#5a9e5a", "#b04a6b", "#7a68b3", "#c9a227", "#
 
 @dataclass(frozen=True)
 class Chart:
-    """A figure to draw in element ``chart_id``: its Plotly JSON (``{"data", "layout"}``)."""
+    """A figure to draw in element ``chart_id``: its Plotly JSON (``{"data", "layout"}``), and a
+    note to print under it (e.g. what the marked partial periods are)."""
 
     chart_id: str
     figure_json: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Partial:
+    """Periods of a date axis to mark as partial: x value (an ISO date) -> (a short label drawn
+    on the plot, the hover note); ``days`` is the length of one period (1 or 7)."""
+
+    marks: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    days: int = 1
 
 
 def plotly_js() -> str:
@@ -118,10 +133,95 @@ def _category_ticks(labels: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def _to_json(figure: Mapping[str, Any], chart_id: str) -> Chart:
+def _to_json(figure: Mapping[str, Any], chart_id: str, note: str = "") -> Chart:
     # "</" would end the <script> element that holds the JSON.
     text = json.dumps(figure, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    return Chart(chart_id, text)
+    return Chart(chart_id, text, note)
+
+
+#: Opacity of a bar of a partial period (a full one's is 0.8).
+_PARTIAL_OPACITY = 0.35
+
+
+def _mark_partial(layout: dict[str, Any], partial: Partial | None, xs: Sequence[str]) -> None:
+    """A grey band with its short label over each partial period among ``xs``."""
+    if partial is None:
+        return
+    half = dt.timedelta(days=partial.days) / 2
+    for x in dict.fromkeys(xs):
+        if x not in partial.marks:
+            continue
+        label, note = partial.marks[x]
+        middle = dt.datetime.fromisoformat(x)
+        layout.setdefault("shapes", []).append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": (middle - half).isoformat(sep=" "),
+                "x1": (middle + half).isoformat(sep=" "),
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": "#eeeeee",
+                "opacity": 0.6,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        layout.setdefault("annotations", []).append(
+            {
+                "x": x,
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "yanchor": "top",
+                "text": label,
+                "hovertext": note,
+                "showarrow": False,
+                "font": {"size": 11, "color": "#666666"},
+            }
+        )
+
+
+def _line_traces(
+    name: str,
+    xs: Sequence[str],
+    ys: Sequence[float],
+    color: str,
+    partial: Partial | None,
+    **extra: Any,
+) -> list[dict[str, Any]]:
+    """A line; where ``partial`` marks a point, the line into it is dashed and the point is an
+    open marker whose hover says why."""
+    marks = partial.marks if partial is not None else {}
+    line = {"color": color, "width": 2}
+    solid = {"type": "scatter", "mode": "lines", "name": name, "legendgroup": name, **extra}
+    cut = [x in marks for x in xs]
+    if not any(cut):
+        return [{**solid, "x": list(xs), "y": list(ys), "line": line}]
+    whole = [None if c else y for y, c in zip(ys, cut, strict=True)]
+    # the dashed part: each marked point and its neighbours; its hover is the markers'
+    near = [any(cut[max(i - 1, 0) : i + 2]) for i in range(len(cut))]
+    dashed = [y if n else None for y, n in zip(ys, near, strict=True)]
+    traces = [
+        {**solid, "x": list(xs), "y": whole, "line": line},
+        {**solid, "x": list(xs), "y": dashed, "line": {**line, "dash": "dash"},
+         "hoverinfo": "skip", "showlegend": False},
+    ]  # fmt: skip
+    marked = [i for i, c in enumerate(cut) if c]
+    traces.append(
+        {
+            **solid,
+            "mode": "markers",
+            "x": [xs[i] for i in marked],
+            "y": [ys[i] for i in marked],
+            "customdata": [marks[xs[i]][1] for i in marked],
+            "marker": {"color": "white", "size": 7, "line": {"color": color, "width": 2}},
+            "hovertemplate": name + ": %{y:,.0f}<br>%{customdata}<extra></extra>",
+            "showlegend": False,
+        }
+    )
+    return traces
 
 
 def bar_line_chart(
@@ -131,27 +231,28 @@ def bar_line_chart(
     line: tuple[str, Sequence[float]],
     *,
     x_title: str,
+    partial: Partial | None = None,
+    note: str = "",
 ) -> Chart:
-    """Bars on the left axis and a line on the right axis, over the same x values."""
+    """Bars on the left axis and a line on the right axis, over the same x values; the
+    ``partial`` periods marked."""
     (bar_name, bar_values), (line_name, line_values) = bars, line
+    marks = partial.marks if partial is not None else {}
+    bar: dict[str, Any] = {
+        "type": "bar",
+        "name": bar_name,
+        "x": list(x),
+        "y": list(bar_values),
+        "marker": {"color": _PALETTE[0]},
+        "opacity": 0.8,
+    }
+    if any(v in marks for v in x):
+        bar["marker"]["opacity"] = [_PARTIAL_OPACITY if v in marks else 1.0 for v in x]
+        bar["customdata"] = ["<br>" + marks[v][1] if v in marks else "" for v in x]
+        bar["hovertemplate"] = bar_name + ": %{y:,.0f}%{customdata}<extra></extra>"
     data = [
-        {
-            "type": "bar",
-            "name": bar_name,
-            "x": list(x),
-            "y": list(bar_values),
-            "marker": {"color": _PALETTE[0]},
-            "opacity": 0.8,
-        },
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "name": line_name,
-            "x": list(x),
-            "y": list(line_values),
-            "yaxis": "y2",
-            "line": {"color": _PALETTE[1], "width": 2},
-        },
+        bar,
+        *_line_traces(line_name, x, line_values, _PALETTE[1], partial, yaxis="y2"),
     ]
     layout = _layout(
         x_title,
@@ -167,7 +268,8 @@ def bar_line_chart(
             "automargin": True,
         },
     )
-    return _to_json({"data": data, "layout": layout}, chart_id)
+    _mark_partial(layout, partial, x)
+    return _to_json({"data": data, "layout": layout}, chart_id, note)
 
 
 def lines_chart(
@@ -176,23 +278,20 @@ def lines_chart(
     *,
     x_title: str,
     y_title: str,
+    partial: Partial | None = None,
+    note: str = "",
 ) -> Chart:
-    """One line per series name, each with its own x values."""
+    """One line per series name, each with its own x values; the ``partial`` periods marked."""
     data = [
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "name": name,
-            "x": list(xs),
-            "y": list(ys),
-            "line": {"color": _PALETTE[i % len(_PALETTE)], "width": 2},
-        }
+        trace
         for i, (name, (xs, ys)) in enumerate(series.items())
+        for trace in _line_traces(name, xs, ys, _PALETTE[i % len(_PALETTE)], partial)
     ]
     layout = _layout(x_title, y_title)
     # the legend above takes a row per three or four series out of the plot's height
-    layout["height"] += 20 * ((len(data) - 1) // 3)
-    return _to_json({"data": data, "layout": layout}, chart_id)
+    layout["height"] += 20 * ((len(series) - 1) // 3)
+    _mark_partial(layout, partial, [x for xs, _ in series.values() for x in xs])
+    return _to_json({"data": data, "layout": layout}, chart_id, note)
 
 
 def iceberg_chart(

@@ -66,6 +66,8 @@ def _counts(ctx: ReportContext) -> tuple[list[dict[str, Any]], int]:
         table.append(
             {
                 "intent": intent,
+                # intents are the team's own names; out of scope is Kizuki's
+                "label": ctx.t("intents.out_of_scope") if intent == OUT_OF_SCOPE else intent,
                 "contacts": n,
                 "labelled": v["label"],
                 "classified": v["model"],
@@ -95,11 +97,14 @@ def _trend_chart(ctx: ReportContext, top: list[str], extra: dict[str, str]) -> C
             )
     if not series:
         return None
+    partial = ctx.partial({r["week"] for r in rows}, "week", ["contacts"])
     return lines_chart(
         "chart-intents-weekly",
         series,
-        x_title=ctx.t("friction.week"),
+        x_title=ctx.t("friction.week", zone=ctx.zone),
         y_title=ctx.t("intents.contacts"),
+        partial=partial,
+        note=ctx.partial_note(partial, "week"),
     )
 
 
@@ -117,8 +122,8 @@ def _new_topics(ctx: ReportContext) -> list[dict[str, Any]]:
                 "label": r["label"],
                 "description": r[f"description_{ctx.lang}"] or r["description_en"],
                 "examples": _examples(r["examples"]),
-                "first_seen": first.date().isoformat() if first is not None else "—",
-                "last_seen": last.date().isoformat() if last is not None else "—",
+                "first_seen": ctx.local(first).date().isoformat() if first is not None else "—",
+                "last_seen": ctx.local(last).date().isoformat() if last is not None else "—",
             }
         )
     return sorted(out, key=lambda r: -r["contacts"])
@@ -129,10 +134,13 @@ def _emerging(ctx: ReportContext, labels: dict[str, str]) -> list[dict[str, Any]
     if flagged is None:
         return []
     rows = [r for r in flagged.to_pylist() if r.get("flagged")]
+    # a partial latest week holds fewer contacts than a whole one: its rise is understated
+    weeks = ctx.partial({r["week"] for r in rows}, "week", ["contacts"]).marks
     return [
         {
             "topic": labels.get(str(r["topic"]), str(r["topic"])),
-            "week": r["week"].isoformat() if hasattr(r["week"], "isoformat") else str(r["week"]),
+            "week": r["week"].isoformat(),
+            "partial": weeks.get(r["week"].isoformat()),
             "count": int(r["count"]),
             "baseline": float(r["baseline"]),
             "ratio": float(r["ratio"]) if r.get("ratio") is not None else None,
@@ -152,7 +160,7 @@ def contact_reasons_section(ctx: ReportContext) -> Section | None:
     table, total = _counts(ctx)
     charts: list[Chart] = []
     if table:
-        labels = [r["intent"] for r in table]
+        labels = [r["label"] for r in table]
         charts.append(
             stacked_bars_chart(
                 "chart-intents",

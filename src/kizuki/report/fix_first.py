@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kizuki.analytics.fix_first import PATH_SEPARATOR, FixFirstConfig
+from kizuki.analytics.friction import EXIT_MARK, START_MARK
 from kizuki.ingest.redact import redact_text
 from kizuki.report.charts import Chart, rates_chart, risk_chart
 from kizuki.report.context import ReportContext, Section
@@ -107,6 +108,15 @@ def _split_paths(value: Any) -> list[str]:
     return str(value).split(PATH_SEPARATOR) if _present(value) and value else []
 
 
+def _paths(ctx: ReportContext, value: Any) -> list[str]:
+    """Stored paths (one per line) with the session's start and exit marks in words."""
+    marks = {START_MARK: ctx.t("fix_first.path_start"), EXIT_MARK: ctx.t("fix_first.path_exit")}
+    return [
+        " > ".join(marks.get(step, step) for step in path.split(" > "))
+        for path in _split_paths(value)
+    ]
+
+
 def _problem_label(row: Mapping[str, Any]) -> str:
     intent = f" ({row['intent']})" if row.get("intent") else ""
     return f"{row['rank']}. {row['page_path']}{intent}"
@@ -149,12 +159,8 @@ def fix_first_section(ctx: ReportContext) -> Section | None:
             silent=_pct(r.get("churn_silent")),
             unaffected=_pct(r.get("churn_unaffected")),
         )
-        r["before"] = (
-            (r.get("paths_before") or "").split(PATH_SEPARATOR) if r.get("paths_before") else []
-        )
-        r["after"] = (
-            (r.get("paths_after") or "").split(PATH_SEPARATOR) if r.get("paths_after") else []
-        )
+        r["before"] = _paths(ctx, r.get("paths_before"))
+        r["after"] = _paths(ctx, r.get("paths_after"))
         r["examples"] = examples.get(str(r.get("point_id")), [])
         r["contact_rate_text"] = _pct(r.get("contact_rate"))
     charts: list[Chart] = []

@@ -40,12 +40,15 @@ def friction_section(ctx: ReportContext) -> Section | None:
             [float(r["sessions"]) for r in of_signal],
         )
     if by_week:
+        partial = ctx.partial({r["week_start"] for r in by_week}, "week", ["events"])
         charts.append(
             lines_chart(
                 "chart-friction-weekly",
                 series,
-                x_title=ctx.t("friction.week"),
+                x_title=ctx.t("friction.week", zone=ctx.zone),
                 y_title=ctx.t("chart.sessions"),
+                partial=partial,
+                note=ctx.partial_note(partial, "week"),
             )
         )
     data = {

@@ -16,6 +16,7 @@ from kizuki.report.contact_reasons import contact_reasons_section
 from kizuki.report.context import ReportContext, Section, SectionBuilder, stage_order
 from kizuki.report.fix_first import fix_first_section
 from kizuki.report.friction import friction_section
+from kizuki.report.quarantine_reasons import translate_reason
 from kizuki.report.silent import silent_section
 from kizuki.schema import TABLES
 
@@ -47,12 +48,15 @@ def events_daily_section(ctx: ReportContext) -> Section:
     if daily is None:
         return Section(key, title, "chart.html.j2", {"missing": True})
     days = sorted(daily.to_pylist(), key=lambda r: r["day"])
+    partial = ctx.partial([r["day"] for r in days], "day", ["events"])
     chart = bar_line_chart(
         "chart-events-daily",
         [r["day"].isoformat() for r in days],
         (ctx.t("chart.events"), [int(r["events"]) for r in days]),
         (ctx.t("chart.sessions"), [int(r["sessions"]) for r in days]),
-        x_title=ctx.t("chart.day"),
+        x_title=ctx.t("chart.day", zone=ctx.zone),
+        partial=partial,
+        note=ctx.partial_note(partial, "day"),
     )
     intro = ctx.t("section.events_daily.intro")
     return Section(
@@ -82,8 +86,14 @@ def stage_daily_section(ctx: ReportContext) -> Section:
                 "events": sum(int(r["events"]) for r in of_stage),
             }
         )
+    partial = ctx.partial({r["day"] for r in rows}, "day", ["events"])
     chart = lines_chart(
-        "chart-stage-daily", series, x_title=ctx.t("chart.day"), y_title=ctx.t("chart.sessions")
+        "chart-stage-daily",
+        series,
+        x_title=ctx.t("chart.day", zone=ctx.zone),
+        y_title=ctx.t("chart.sessions"),
+        partial=partial,
+        note=ctx.partial_note(partial, "day"),
     )
     settings = ctx.settings
     intro = (
@@ -96,8 +106,16 @@ def stage_daily_section(ctx: ReportContext) -> Section:
 
 
 def quarantine_section(ctx: ReportContext) -> Section:
-    """Quarantined rows by file, table and kind of reason."""
-    groups = ctx.overview["quarantine"]
+    """Quarantined rows by file, table and kind of reason, the reasons in the report's
+    language (stored in English)."""
+    groups = [
+        {
+            **g,
+            "reason_text": translate_reason(g["reason_kind"], ctx.lang),
+            "example_text": translate_reason(g["example_reason"], ctx.lang),
+        }
+        for g in ctx.overview["quarantine"]
+    ]
     data = {"groups": groups, "total": sum(g["rows"] for g in groups)}
     return Section("quarantine", ctx.t("section.quarantine.title"), "quarantine.html.j2", data)
 

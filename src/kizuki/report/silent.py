@@ -74,6 +74,43 @@ def _diagnostics(ctx: ReportContext, row: Mapping[str, Any]) -> list[str]:
     return [ctx.label(f"silent.diag.{c}", c) for c in codes]
 
 
+def _possible(row: Mapping[str, Any]) -> bool:
+    """A page whose problem is not significant at its level but is on its own (estimated,
+    intervals from 0)."""
+    return "not_significant" in str(row.get("diagnostic") or "")
+
+
+def _method_note(ctx: ReportContext, row: Mapping[str, Any], pages: int) -> str:
+    """How the page's figures were produced, and why, in one sentence."""
+    settings = ctx.settings
+    cfg = settings.silent if settings is not None else None
+    units = f"{float(row.get('units') or 0):,.0f}"
+    p = row.get("p_value")
+    p_text = "–" if p is None or p != p else f"{p:.1g}"
+    if row.get("method") == "small_sample":
+        level = (cfg.small_alpha / max(pages, 1)) if cfg is not None else 0.05 / max(pages, 1)
+        return ctx.t(
+            "silent.method.small_sample",
+            units=units,
+            small=f"{cfg.small_units:,}" if cfg is not None else "2,000",
+            level=f"{level:.1g}",
+            pages=pages,
+            p=p_text,
+        )
+    if row.get("method") == "model":
+        return ctx.t("silent.method.model", units=units, p=p_text)
+    return ""
+
+
+def _small_note(ctx: ReportContext, checked: list[dict[str, Any]]) -> str:
+    """Why nothing could be modelled, when no page had enough units with a signal."""
+    if checked:
+        return ""
+    settings = ctx.settings
+    n = settings.silent.min_units if settings is not None else 20
+    return ctx.t("silent.nothing_modelled", min=n)
+
+
 def silent_section(ctx: ReportContext) -> Section | None:
     """The iceberg (contacted vs silent per friction page) and the top pages with estimates;
     pages where nothing was detected are counted, not listed."""
@@ -91,15 +128,22 @@ def silent_section(ctx: ReportContext) -> Section | None:
     rows = result.to_pylist()
     total = next((r for r in rows if r["stage"] == "total"), None)
     checked = [r for r in rows if r["stage"] != "total"]
+    # detected problems by money and people, then the possible ones by their evidence
     pages = sorted(
-        (r for r in checked if r["detected"]),
-        key=lambda r: (-(r["revenue_at_risk"] or 0.0), -(r["silent"] or 0.0)),
+        (r for r in checked if r["detected"] or _possible(r)),
+        key=lambda r: (
+            not r["detected"],
+            r["p_value"] if not r["detected"] else 0.0,
+            -(r["revenue_at_risk"] or 0.0),
+            -(r["silent"] or 0.0),
+        ),
     )[:TOP_POINTS]
     for r in pages:
         r["stage_label"] = ctx.label(f"stage.{r['stage']}", str(r["stage"]))
         r["label"] = _page_label(r)
         r["best_label"] = ctx.label(f"silent.best.{r['best_estimate']}", str(r["best_estimate"]))
         r["diagnostics"] = _diagnostics(ctx, r)
+        r["method_note"] = _method_note(ctx, r, len(checked))
         r.setdefault("coverage", None)  # a table written before identities were resolved
     chart = iceberg_chart(
         "chart-iceberg",
@@ -111,7 +155,8 @@ def silent_section(ctx: ReportContext) -> Section | None:
     data = {
         "intro": ctx.t("section.silent.intro"),
         "pages": pages,
-        "undetected": sum(1 for r in checked if not r["detected"]),
+        "undetected": sum(1 for r in checked if not r["detected"] and not _possible(r)),
+        "small": _small_note(ctx, checked),
         "total": total,
         "assumptions": _assumptions(ctx),
         "coverage": coverage_note(ctx),

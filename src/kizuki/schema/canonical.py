@@ -27,7 +27,7 @@ __all__ = [
     "ibis_schema",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _c(name: str, type_: ColumnType, required: bool = False, **kw: object) -> Column:
@@ -284,6 +284,12 @@ SYSTEM_TABLES: Mapping[str, ibis.Schema] = {
             "started_at": IBIS_TYPES["timestamp"],
             "finished_at": IBIS_TYPES["timestamp"],
             "rows_updated": dt.int64,  # newer versions of rows already stored (upserts)
+            # schema version 4: batches that were replaced or deleted, and how rows were read
+            "removed_at": IBIS_TYPES["timestamp"],  # NULL while the batch is current
+            "removed_by": dt.string,  # the replacing batch's id, or 'deleted'
+            "timezone": dt.string,  # the time zone naive times were read in
+            "naive_times": dt.int64,  # times without a UTC offset read in that zone
+            "mapping_hash": dt.string,  # sha256 of the mapping and settings that shape rows
         }
     ),
     "schema_version": ibis.schema(

@@ -91,7 +91,7 @@ _TABLES: tuple[ResultDef, ...] = (
         "Events, sessions and visitors per day.",
         ("day",),
         (
-            _col("day", "date", "UTC day"),
+            _col("day", "date", "day (store time zone)"),
             _col("events", "int64", "events on the day", "events"),
             _col("sessions", "int64", "sessions with an event on the day", "sessions"),
             _col("visitors", "int64", "visitors with an event on the day", "visitors"),
@@ -102,7 +102,7 @@ _TABLES: tuple[ResultDef, ...] = (
         "Sessions, visitors and events per journey stage per day.",
         ("day", "stage"),
         (
-            _col("day", "date", "UTC day"),
+            _col("day", "date", "day (store time zone)"),
             _col("stage", "string", "journey stage"),
             _col("sessions", "int64", "sessions with an event of the stage that day", "sessions"),
             _col("visitors", "int64", "visitors with an event of the stage that day", "visitors"),
@@ -182,7 +182,7 @@ _TABLES: tuple[ResultDef, ...] = (
         ("point_id", "week_start"),
         (
             *_POINT,
-            _col("week_start", "date", "Monday of the ISO week (UTC)"),
+            _col("week_start", "date", "Monday of the ISO week (store time zone)"),
             _col("sessions", "int64", "sessions whose signal first fired that week", "sessions"),
             _col("customers", "int64", "known customers among them", "customers"),
         ),
@@ -211,6 +211,13 @@ _TABLES: tuple[ResultDef, ...] = (
             _col("error_kind", "string", "the problem's most likely error message, else NULL"),
             _col("intent", "string", "the likely contact intent of the problem"),
             _col("detected", "bool", "the page's problem class is significant"),
+            _col(
+                "method",
+                "string",
+                "how the page was tested: model (significance alpha, pages of small_units "
+                "units or more) or small_sample (fewer units: family-wise small_alpha over the "
+                "modelled pages; wider intervals)",
+            ),
             _col("p_value", "float64", "likelihood-ratio test of the problem class", "p"),
             _col("units", "float64", "session units attributed to the page", "sessions"),
             _col("customers", "float64", "customers with a unit at the page", "customers"),
@@ -367,7 +374,7 @@ _TABLES: tuple[ResultDef, ...] = (
         "Contacts and searches per intent (or new topic) per week.",
         ("week", "intent"),
         (
-            _col("week", "date", "Monday of the week (UTC)"),
+            _col("week", "date", "Monday of the week (store time zone)"),
             _col("intent", "string", "intent or new topic id"),
             _col("contacts", "int64", "contacts that week", "contacts"),
             _col("searches", "int64", "searches that week", "searches"),
@@ -399,7 +406,7 @@ _TABLES: tuple[ResultDef, ...] = (
         ("topic", "week"),
         (
             _col("topic", "string", "intent or new topic id"),
-            _col("week", "date", "Monday of the week (UTC)"),
+            _col("week", "date", "Monday of the week (store time zone)"),
             _col("count", "int64", "contacts that week", "contacts"),
             _col("baseline", "float64", "weekly mean over the baseline weeks", "contacts"),
             _col("ratio", "float64", "count / baseline", "ratio"),

@@ -32,7 +32,26 @@ class SilentConfig(BaseModel):
     alpha: Annotated[
         float, Field(gt=0, lt=1, description="significance a page's problem class must reach")
     ] = 1e-6
-    min_units: Annotated[int, Field(ge=1, description="units a page needs to be modelled")] = 200
+    min_units: Annotated[
+        int, Field(ge=1, description="units a page needs to be modelled at all")
+    ] = 20
+    small_units: Annotated[
+        int,
+        Field(
+            ge=1,
+            description="pages with fewer units are small samples: their problem is tested at "
+            "small_alpha over the modelled pages (method small_sample) instead of alpha",
+        ),
+    ] = 2000
+    small_alpha: Annotated[
+        float,
+        Field(
+            gt=0,
+            lt=1,
+            description="family-wise false-alarm rate of the small-sample test (Bonferroni "
+            "over the modelled pages)",
+        ),
+    ] = 0.05
     min_raised: Annotated[
         int, Field(ge=1, le=3, description="indicators the problem class must raise")
     ] = 2

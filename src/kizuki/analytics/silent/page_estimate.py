@@ -31,7 +31,6 @@ from kizuki.analytics.silent.page_fit import (
     PageFit,
     contacted_after_hit,
     dominant_signal,
-    is_problem,
     page_intent,
     top_category,
 )
@@ -216,18 +215,32 @@ def _error_raised(fit: Any, cfg: SilentConfig) -> bool:
     return bool(hit >= cfg.raise_min_rate and hit >= cfg.raise_lift * bg)
 
 
+def _signal(pf: PageFit) -> str | None:
+    return pf.excess.signal if pf.excess is not None else dominant_signal(pf.fit)
+
+
+def _error_kind(pf: PageFit) -> str | None:
+    if pf.excess is not None:
+        return pf.excess.error_kind
+    return top_category(pf.fit.probs[0], pf.cats[0])
+
+
 def _diagnostic(
-    detected: bool, counts: _Counts, linked_share: float, cfg: SilentConfig, fit: Any
+    detected: bool, counts: _Counts, linked_share: float, cfg: SilentConfig, pf: PageFit
 ) -> str | None:
     """Why a detected page's figures cannot be trusted, comma-separated, or None when sound:
     ``no_error_signal`` (the problem raises no error: with reloads and help alone, two
     indicators, the hit count is hardly identified), ``low_coverage`` (few of its affected
     visitors are identified customers, so S rests on the extrapolation), ``low_linkage`` (few
     contacts link to a customer, so C rests on the correction), ``flat_likelihood`` (the data
-    hardly identify the affected count)."""
+    hardly identify the affected count), ``signal_only`` (method ``signal_excess``: hits that
+    show no signal are not counted)."""
     if not detected:
         return None
-    notes = [] if _error_raised(fit, cfg) else ["no_error_signal"]
+    if pf.excess is not None:
+        notes = ["signal_only"] if pf.excess.error_raised else ["no_error_signal", "signal_only"]
+    else:
+        notes = [] if _error_raised(pf.fit, cfg) else ["no_error_signal"]
     coverage = counts.affected_identified / counts.affected if counts.affected > 0 else 1.0
     if coverage < cfg.min_coverage:
         notes.append("low_coverage")
@@ -324,6 +337,16 @@ def _best_estimate(
     return "goodman"
 
 
+#: interval bounds that start at 0 on a page whose problem is not significant
+_FROM_ZERO = (
+    "affected_ci_low",
+    "contacted_ci_low",
+    "silent_ci_low",
+    "silent_identified_ci_low",
+    "revenue_at_risk_ci_low",
+)
+
+
 def page_row(
     pf: PageFit,
     inputs: SilentInputs,
@@ -340,10 +363,11 @@ def page_row(
     two-class fit; a page without a problem keeps its row with zero affected.
     """
     fit = pf.fit
-    detected = is_problem(fit, cfg)
-    intent = page_intent(pf, inputs.contacts_after, known) if detected else None
+    detected = pf.detected
+    estimated = detected or pf.suggestive
+    intent = page_intent(pf, inputs.contacts_after, known) if estimated else None
     pc = _page_customers(pf, inputs, intent, weights)
-    counts = _counts(pf, pc, detected, inputs, cfg, rng)
+    counts = _counts(pf, pc, estimated, inputs, cfg, rng)
     churn = _churn_and_revenue(pc.groups, counts, cfg)
     survey = _survey_silent(pc.groups, counts.post_hat)
     good, good_low, good_high = _goodman(counts.contacted, cfg)
@@ -358,11 +382,12 @@ def page_row(
     row: dict[str, Any] = {
         "stage": inputs.stages.get(pf.page),
         "page_path": pf.page,
-        "signal": dominant_signal(fit) if detected else None,
-        "error_kind": top_category(fit.probs[0], pf.cats[0]) if detected else None,
-        "intent": intent if detected else None,
+        "signal": _signal(pf) if estimated else None,
+        "error_kind": _error_kind(pf) if estimated else None,
+        "intent": intent if estimated else None,
         "detected": bool(detected),
-        "p_value": fit.p_value,
+        "method": pf.method,
+        "p_value": pf.p_value if pf.p_value is not None else fit.p_value,
         "units": fit.n_units,
         "customers": pc.n,
         "affected": a_hat,
@@ -375,8 +400,8 @@ def page_row(
         "silent_ci_low": s_lo,
         "silent_ci_high": s_hi,
         "contact_rate": c_hat / a_hat if a_hat > 0 else None,
-        "contact_rate_ci_low": ci(rate_b)[0] if detected else None,
-        "contact_rate_ci_high": ci(rate_b)[1] if detected else None,
+        "contact_rate_ci_low": ci(rate_b)[0] if estimated else None,
+        "contact_rate_ci_high": ci(rate_b)[1] if estimated else None,
         "churn_silent": churn.rate["silent"],
         "churn_resolved": churn.rate["resolved"],
         "churn_unaffected": churn.rate["unaffected"],
@@ -401,8 +426,12 @@ def page_row(
         "silent_identified_ci_high": ci(sid_draws)[1],
         "coverage": counts.affected_identified / a_hat if a_hat > 0 else None,
         "linked_share": inputs.linked_share,
-        "diagnostic": _diagnostic(detected, counts, inputs.linked_share, cfg, fit),
+        "diagnostic": _diagnostic(estimated, counts, inputs.linked_share, cfg, pf),
     }
+    if pf.suggestive:  # not significant: the data do not exclude that nothing is wrong
+        for col in _FROM_ZERO:
+            row[col] = 0.0
+        row["diagnostic"] = ",".join(filter(None, ["not_significant", row["diagnostic"]]))
     draws = {
         "affected": a_draws,
         "contacted": c_draws,

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from kizuki.analytics.silent.config import SilentConfig
 from kizuki.analytics.silent.help_seekers import hit_units_with_seekers, posterior_hit_seekers
 from kizuki.analytics.silent.latent_class import LatentClassFit, fit_two_class, posterior_hit
+from kizuki.analytics.silent.signal_excess import Background, ExcessFit, fit_excess
 from kizuki.analytics.silent.units import UNIT_INDICATORS
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "indicator_patterns",
     "is_problem",
     "page_intent",
+    "page_method",
     "top_category",
 ]
 
@@ -111,19 +113,72 @@ class PageFit:
     persons_per_hit: float = 1.0
     #: of those, identified customers per hit unit
     customers_per_hit: float = 1.0
+    #: whether the page has a problem (:func:`is_problem` at the page's significance level)
+    detected: bool = False
+    #: ``model`` (tested at ``alpha``) or ``small_sample`` (fewer than ``small_units`` units,
+    #: tested at the family-wise ``small_alpha``)
+    method: str = "model"
+    #: a small-sample page that is not significant but whose hit class raises the indicators
+    #: a problem raises: figures are estimated (intervals from 0), and the page ranks after
+    #: the detected ones by its p-value
+    suggestive: bool = False
+    #: method ``signal_excess`` (:mod:`~kizuki.analytics.silent.signal_excess`): its p-value,
+    #: signal, error kind and whether it raises an error, which the two-class fit's replace
+    excess: ExcessFit | None = None
+    #: the p-value of the test that detected the page where it was not the two-class fit's
+    #: (the signal-excess test's)
+    p_value: float | None = None
 
 
-def fit_page(page: str, grp: pd.DataFrame, cfg: SilentConfig, rng: np.random.Generator) -> PageFit:
+def page_method(units: float, n_pages: int, cfg: SilentConfig) -> tuple[str, float]:
+    """How a page of ``units`` units is tested, of ``n_pages`` modelled: ``("model", alpha)``,
+    or below ``small_units`` ``("small_sample", small_alpha / n_pages)`` (never stricter than
+    ``alpha``). A large page's test needs the strict level: with thousands of units a mildly
+    heterogeneous background is significant; a small page's cannot reach it even when half its
+    units show the problem, so it is held to a Bonferroni family-wise false-alarm rate."""
+    if units >= cfg.small_units:
+        return "model", cfg.alpha
+    return "small_sample", max(cfg.alpha, cfg.small_alpha / max(n_pages, 1))
+
+
+def fit_page(
+    page: str,
+    grp: pd.DataFrame,
+    cfg: SilentConfig,
+    rng: np.random.Generator,
+    *,
+    n_pages: int = 1,
+    background: Background | None = None,
+) -> PageFit:
     """The hit model of ``page`` from its rows ``grp`` of ``SilentInputs.patterns``.
 
     On a page with a problem the hit count is the help-seeker model's posterior mean, with
     ``cfg.n_boot`` draws; elsewhere it is 0. A customer's ``w`` is the chance that at least
-    one of their units was hit.
+    one of their units was hit. ``n_pages`` (the pages modelled) sets a small page's
+    significance level (:func:`page_method`). A small page the two-class test does not detect
+    is tested against ``background`` (the other pages) by its signals' excess
+    (:func:`~kizuki.analytics.silent.signal_excess.fit_excess`, method ``signal_excess``).
     """
     pats = indicator_patterns(grp)
     uniq, counts = pats.patterns, pats.counts
     fit = fit_two_class(uniq, counts)
-    if is_problem(fit, cfg):
+    method, alpha = page_method(float(counts.sum()), n_pages, cfg)
+    detected = is_problem(fit, cfg, alpha)
+    excess, p_value = None, None
+    if not detected and method == "small_sample" and background is not None:
+        tried = fit_excess(page, grp, background, cfg, rng)
+        if tried.found and tried.p_value < alpha:
+            detected, p_value = True, tried.p_value
+            if not is_problem(fit, cfg, 1.0):
+                # the two-class fit says nothing (e.g. every unit met the error): count the
+                # excess; else it counts, hits without an error too, and the excess detects
+                excess, method = tried, "signal_excess"
+    # a small page whose hit class raises the indicators a problem raises, but which its
+    # test cannot tell from none: estimated as if it were one, with intervals from 0
+    suggestive = not detected and method == "small_sample" and is_problem(fit, cfg, 1.0)
+    if excess is not None:
+        a_hat, draws, post = excess.a_hat, excess.a_draws, excess.post
+    elif detected or suggestive:
         # counted with the help seekers apart; detection, the error kind, the intent and the
         # signal stay the two-class fit's
         a_hat, draws, three = hit_units_with_seekers(fit, uniq, counts, rng, n_draws=cfg.n_boot)
@@ -146,7 +201,21 @@ def fit_page(page: str, grp: pd.DataFrame, cfg: SilentConfig, rng: np.random.Gen
     helped = {str(h): set(ids) for h, ids in g.groupby("help_kind")["customer_id"] if h != ""}
     cust = per[["customer_id", "w", "units", "top"]]
     return PageFit(
-        page, fit, pats.categories, a_hat, draws, cust, helped, by_pattern, persons, customers
+        page,
+        fit,
+        pats.categories,
+        a_hat,
+        draws,
+        cust,
+        helped,
+        by_pattern,
+        persons,
+        customers,
+        detected,
+        method,
+        suggestive,
+        excess,
+        p_value,
     )
 
 
@@ -185,13 +254,14 @@ def contacted_after_hit(pf: PageFit, after: pd.DataFrame, intent: str | None) ->
     return set(mine.loc[mine["post"] >= mine["top"] - 1e-12, "customer_id"])
 
 
-def is_problem(fit: LatentClassFit, cfg: SilentConfig) -> bool:
-    """Whether the page's two-class fit is a problem: significant against independence, and its
+def is_problem(fit: LatentClassFit, cfg: SilentConfig, alpha: float | None = None) -> bool:
+    """Whether the page's two-class fit is a problem: significant against independence (at
+    ``alpha``, default ``cfg.alpha``), and its
     hit class raises at least ``min_raised`` indicators (fires in at least ``raise_min_rate``
     of hit units and ``raise_lift`` times as often as in the background). One raised indicator
     is no co-occurrence: with enough units a heterogeneous background (sessions that loop a lot
     against short help-only ones) is significant on its own."""
-    if not fit.p_value < cfg.alpha:
+    if not fit.p_value < (cfg.alpha if alpha is None else alpha):
         return False
     raised = 0
     for p in fit.probs:
@@ -225,7 +295,10 @@ def page_intent(pf: PageFit, after: pd.DataFrame, known: set[str]) -> str | None
     than in the background, else the contact intent most enriched among likely-affected."""
     help_p = pf.fit.probs[2]
     cats = pf.cats[2]
-    for code in np.argsort(-help_p[0, 1 : len(cats)]) + 1:
+    codes: list[int] = []
+    if pf.excess is None:
+        codes = (np.argsort(-help_p[0, 1 : len(cats)]) + 1).tolist()
+    for code in codes:  # the two-class fit's help category (flat under signal_excess)
         if cats[code] in known and help_p[0, code] > 2.0 * help_p[1, code]:
             return str(cats[code])
     mine = after[after["page_path"] == pf.page]

@@ -9,6 +9,7 @@ last bit for the same inputs and seed whatever order the engine returned them in
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import replace
 from typing import Any
 
@@ -22,6 +23,7 @@ from kizuki.analytics.silent.config import SilentConfig
 from kizuki.analytics.silent.inputs import SilentInputs, load_silent_inputs
 from kizuki.analytics.silent.page_estimate import page_row
 from kizuki.analytics.silent.page_fit import fit_page
+from kizuki.analytics.silent.signal_excess import Background
 
 __all__ = ["SILENT_COLUMNS", "estimate_silent", "silent_customers"]
 
@@ -35,6 +37,7 @@ SILENT_COLUMNS = (
     "error_kind",
     "intent",
     "detected",
+    "method",
     "p_value",
     "units",
     "customers",
@@ -118,21 +121,35 @@ def estimate_silent(
     rows: list[dict[str, Any]] = []
     totals: dict[str, F64] = {}
     weights = CustomerWeights.draw(pats["customer_id"], cfg.n_boot, gen)
-    for page in sorted(pats["page_path"].dropna().unique()):
-        grp = pats[pats["page_path"] == page]
-        if not _is_modelled(grp, cfg):
-            continue
-        pf = fit_page(str(page), grp, cfg, gen)
-        row, draws = page_row(pf, inputs, cfg, gen, known, weights)
+    # each page draws from its own stream (the seed and the page's name): a page's intervals
+    # do not depend on which other pages were modelled
+    base = int(gen.integers(2**63))
+    # the signal-excess test's background: every page's units (:mod:`.signal_excess`)
+    background = Background.of(pats[pats["page_path"].notna()])
+    modelled = [
+        (page, grp)
+        for page in sorted(pats["page_path"].dropna().unique())
+        if _is_modelled(grp := pats[pats["page_path"] == page], cfg)
+    ]
+    for page, grp in modelled:
+        page_gen = np.random.default_rng([base, zlib.crc32(str(page).encode("utf-8"))])
+        pf = fit_page(str(page), grp, cfg, page_gen, n_pages=len(modelled), background=background)
+        row, draws = page_row(pf, inputs, cfg, page_gen, known, weights)
         rows.append(row)
         if row["detected"]:
             for key, d in draws.items():
                 totals[key] = totals.get(key, 0.0) + d
     out = pd.DataFrame(rows, columns=list(SILENT_COLUMNS))
     if len(out):
-        out = out.sort_values(
-            ["detected", "revenue_at_risk", "silent"], ascending=[False, False, False]
-        ).reset_index(drop=True)
+        out = (
+            out.assign(_sig=out["p_value"].where(~out["detected"], 0.0))
+            .sort_values(
+                ["detected", "_sig", "revenue_at_risk", "silent"],
+                ascending=[False, True, False, False],
+            )
+            .drop(columns="_sig")
+            .reset_index(drop=True)
+        )
     total = _total_row(out, totals)
     return pd.concat([out, pd.DataFrame([total], columns=list(SILENT_COLUMNS))], ignore_index=True)
 
@@ -151,6 +168,7 @@ def _total_row(out: pd.DataFrame, totals: dict[str, F64]) -> dict[str, Any]:
     det = out[out["detected"]] if len(out) else out
     total: dict[str, Any] = dict.fromkeys(SILENT_COLUMNS)
     total.update(stage="total", detected=bool(len(det)), best_estimate="measured")
+    total["method"] = ",".join(sorted(set(det["method"]))) if len(det) else None
     for col in ("units", "affected", "contacted", "silent", "revenue_at_risk"):
         total[col] = float(det[col].sum()) if len(det) else 0.0
     for col in ("goodman_silent", "goodman_silent_low", "goodman_silent_high", "survey_silent"):

@@ -488,6 +488,30 @@ def _likely_intents(sig: pd.DataFrame) -> pd.Series:
     return top.set_index("point_id")["intent"]
 
 
+def _contact_intents(
+    sig: pd.DataFrame, contacts: pd.DataFrame, config: FrictionConfig
+) -> pd.Series:
+    """Per point, the over-represented intent of the contacts its customers opened after their
+    first signal there (at least 2 customers, lift 1.5; the most customers, then alphabetical)."""
+    known = sig[sig["customer_id"].notna()]
+    firsts = known.groupby(["point_id", "customer_id"], as_index=False)["ts"].min()
+    firsts = firsts.rename(columns={"ts": "first_ts"})
+    c = contacts.loc[
+        contacts["customer_id"].notna() & contacts["intent"].notna(),
+        ["customer_id", "opened_at", "intent"],
+    ]
+    j = firsts.merge(c, on="customer_id")
+    window = pd.Timedelta(days=config.contact_window_days)
+    j = j[(j["opened_at"] >= j["first_ts"]) & (j["opened_at"] <= j["first_ts"] + window)]
+    per = j.groupby(["point_id", "intent"])["customer_id"].nunique().rename("n").reset_index()
+    per = per.join(j.groupby("point_id")["customer_id"].nunique().rename("m"), on="point_id")
+    per = per.join(c.groupby("intent")["customer_id"].nunique().rename("on"), on="intent")
+    lift = (per["n"] / per["m"]) / (per["on"] / c["customer_id"].nunique())
+    per = per[(per["n"] >= 2) & (lift >= 1.5)]
+    per = per.sort_values(["point_id", "n", "intent"], ascending=[True, False, True])
+    return per.drop_duplicates("point_id").set_index("point_id")["intent"]
+
+
 def _customer_outcomes(
     sig: pd.DataFrame,
     likely: pd.Series,
@@ -573,7 +597,12 @@ def friction_points(
         .reset_index()
     )
     likely = _likely_intents(sig)
-    base["likely_intent"] = base["intent"].fillna(base["point_id"].map(likely))
+    from_contacts = _contact_intents(sig, contacts, config)
+    base["likely_intent"] = (
+        base["intent"]
+        .fillna(base["point_id"].map(likely))
+        .fillna(base["point_id"].map(from_contacts))
+    )
     outcomes = _customer_outcomes(
         sig, base.set_index("point_id")["likely_intent"], s, contacts, subscriptions, config
     )

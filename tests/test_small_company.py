@@ -99,3 +99,20 @@ def test_the_quarantine_listing_shows_every_reason(company: tuple) -> None:
     assert "channel (column 'チャネル') is missing" in both["reason"]
     kinds = {g.reason_kind for g in listing.groups}
     assert any("channel" in k for k in kinds) and any("opened_at" in k for k in kinds)
+
+
+def test_the_report_says_when_its_results_are_stale(tmp_path: Path) -> None:
+    kz = kizuki.open(f"duckdb:///{tmp_path / 's.duckdb'}", settings=Settings(lang="ja"))
+    first = tmp_path / "a.csv"
+    first.write_text("user_id,timestamp,page,event\nU1,2026-11-02 09:00:00,/,page_view\n")
+    kz.ingest("csv", [first], table="events", mapping=Path("ja-web-events"))
+    kz.analyze()
+    assert kz.results_stale() is None
+    fresh = _visible_text(kz.report(tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert "kizuki analyze を実行してください" not in fresh
+    more = tmp_path / "b.csv"
+    more.write_text("user_id,timestamp,page,event\nU2,2026-11-03 09:00:00,/,page_view\n")
+    kz.ingest("csv", [more], table="events", mapping=Path("ja-web-events"))
+    assert kz.results_stale() is not None
+    stale = _visible_text(kz.report(tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert "kizuki analyze を実行してください" in stale

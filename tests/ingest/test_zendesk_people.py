@@ -133,8 +133,11 @@ def test_shipped_mappings_are_listed_and_loaded() -> None:
         "fivetran-zendesk-ticket",
         "fivetran-zendesk-ticket-comment",
         "fivetran-zendesk-user",
+        "ja-helpdesk-tickets",
+        "ja-web-events",
     ]
     assert load_mapping("fivetran-zendesk-ticket")["contact_id"] == "id"
+    assert load_mapping("ja-helpdesk-tickets")["channel"]["values"]["電話"] == "phone"
     assert load_mapping("intent_field=360001234567, x=y") == {
         "intent_field": "360001234567",
         "x": "y",

@@ -17,6 +17,7 @@ from kizuki.core import Kizuki
 from kizuki.errors import ConfigError
 from kizuki.i18n import translate
 from kizuki.report import render_report
+from kizuki.report.quarantine_reasons import translate_reason
 
 UTC = dt.UTC
 GENERATED = dt.datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -97,11 +98,11 @@ def test_report_shows_the_store_numbers(rendered: tuple[str, str]) -> None:
     assert ">1,234<" in html  # events, in the KPI and the overview table
     assert ">17<" in html  # quarantined rows
     # the reason kind (values and numbers masked) and an example, in the report's language
-    kind = translate("reason.bad_month", lang, label="opened_at (column '…')", value="…", n="N")
-    example = translate(
-        "reason.bad_month", lang, label="opened_at (column '作成日時')", value="2026/13/00 9:05",
-        n="13",
-    )  # fmt: skip
+    kind = translate_reason("opened_at (column '…') '…' is not a date (month N)", lang)
+    example = translate_reason(
+        "opened_at (column '作成日時') '2026/13/00 9:05' is not a date (month 13)", lang
+    )
+    assert ("列「作成日時」" in example) == (lang == "ja")
     assert str(escape(kind)) in html and str(escape(example)) in html
     assert ">19<" in html and "contacts.csv" in html  # the ingest log
     # 08:00 UTC is 17:00 in the store time zone (Asia/Tokyo, the default for ja settings)

@@ -50,3 +50,24 @@ def test_without_a_run_record_the_assumptions_are_not_guessed(tmp_path: Path) ->
         str(escape(translate("silent.assume.goodman", "en", rate="4%", low="2%", high="25%")))
         not in section
     )
+
+
+def test_every_diagnostic_and_method_the_estimator_writes_reads_in_both_languages() -> None:
+    from kizuki.analytics.silent import page_estimate
+    from kizuki.i18n import catalog
+
+    source = Path(page_estimate.__file__).read_text(encoding="utf-8")
+    codes = set(
+        re.findall(
+            r'"(no_error_signal|low_coverage|low_linkage|flat_likelihood|'
+            r'not_significant|signal_only)"',
+            source,
+        )
+    )
+    assert len(codes) == 6
+    for lang in ("en", "ja"):
+        keys = catalog(lang)
+        for code in codes:
+            assert f"silent.diag.{code}" in keys, (lang, code)
+        for method in ("model", "small_sample", "signal_excess"):
+            assert f"silent.method.{method}" in keys, (lang, method)

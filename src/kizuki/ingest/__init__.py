@@ -167,19 +167,34 @@ def ingest_files(
             configured_key=hash_key,
             timezone=timezone,
         )
-        results.append(
-            run_ingest(
-                con,
-                connector,
-                path,
-                checksum=checksum,
-                mapping_hash=fixed,
-                timezone=timezone,
-                replace=replace,
-                progress=progress,
-            )
+        same_name = [] if replace else _same_name(con, connector.target, path, checksum)
+        result = run_ingest(
+            con,
+            connector,
+            path,
+            checksum=checksum,
+            mapping_hash=fixed,
+            timezone=timezone,
+            replace=replace,
+            progress=progress,
         )
+        if not result.skipped:
+            result.same_name_batches = tuple(same_name)
+        results.append(result)
     return results
+
+
+def _same_name(con: Any, target: str, path: Path, checksum: str) -> list[str]:
+    """Current batches of ``target`` from a file named like ``path`` with other content."""
+    from kizuki.ingest.batches import replaced_batches
+
+    found = replaced_batches(con, target=target, file=str(path), checksum=checksum, own="")
+    ids = [batch for batch, logged in found if logged]
+    same = con.execute(
+        "SELECT batch_id FROM ingest_log WHERE checksum = ? AND target_table = ?",
+        [checksum, target],
+    ).fetchall()
+    return [b for b in ids if b not in {row[0] for row in same}]
 
 
 def _settings_hash(

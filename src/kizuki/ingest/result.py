@@ -47,6 +47,9 @@ class IngestResult:
     generated_columns: tuple[str, ...] = ()
     #: up to five distinct quarantine reasons, in row order, when every row was quarantined
     first_reasons: tuple[str, ...] = ()
+    #: current batches of the same table loaded from a file of the same name with other
+    #: content, kept beside this one (no ``--replace``)
+    same_name_batches: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -67,13 +70,22 @@ class IngestResult:
         >>> print(*r.warnings())
         events.csv: 3,825 times without a UTC offset read as Asia/Tokyo (pass --timezone to change)
         """
-        if self.skipped or not self.naive_times:
+        if self.skipped:
             return []
-        return [
-            f"{self.name}: {self.naive_times:,} time{'' if self.naive_times == 1 else 's'} "
-            "without a UTC offset read as "
-            f"{self.timezone} (pass --timezone to change)"
-        ]
+        out = []
+        if self.naive_times:
+            out.append(
+                f"{self.name}: {self.naive_times:,} time{'' if self.naive_times == 1 else 's'} "
+                "without a UTC offset read as "
+                f"{self.timezone} (pass --timezone to change)"
+            )
+        if self.same_name_batches:
+            out.append(
+                f"{self.name}: a file of this name with other content was loaded before (batch "
+                f"{', '.join(self.same_name_batches)}); both are kept. If this file corrects it, "
+                "ingest it again with --replace (or `kizuki batches delete`)"
+            )
+        return out
 
     def summary(self) -> str:
         """One line for people, e.g. ``customers.csv → customers: 9 in, 5 loaded, 3 updated, …``."""

@@ -99,6 +99,7 @@ def render_html(ctx: ReportContext, *, generated_at: dt.datetime | None = None) 
         period=(start, end),
         zone=ctx.zone_label,
         kpis=kpis,
+        stale=ctx.kz.results_stale() is not None if ctx.run else False,
         sections=sections,
         plotly_js=Markup(plotly_js()) if has_charts else None,
         font_family=FONT_FAMILY,

@@ -87,8 +87,10 @@ def _method_note(ctx: ReportContext, row: Mapping[str, Any], pages: int) -> str:
     units = f"{float(row.get('units') or 0):,.0f}"
     p = row.get("p_value")
     p_text = "–" if p is None or p != p else f"{p:.1g}"
+    level = (cfg.small_alpha if cfg is not None else 0.05) / max(pages, 1)
+    if row.get("method") == "signal_excess":
+        return ctx.t("silent.method.signal_excess", units=units, p=p_text, level=f"{level:.1g}")
     if row.get("method") == "small_sample":
-        level = (cfg.small_alpha / max(pages, 1)) if cfg is not None else 0.05 / max(pages, 1)
         return ctx.t(
             "silent.method.small_sample",
             units=units,

@@ -22,6 +22,7 @@ Indicator order is the estimator's: ``(error, loop, help)``; category 0 is "did 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -215,6 +216,7 @@ def profile_hit_units_seekers(
     max_iter: int = 2000,
     tol: float = 1e-8,  # relative: ~1e-3 of a log-likelihood of 1e5, nothing to the posterior
     smoothing: float = 1e-3,
+    fine_points: int = 41,
 ) -> tuple[F64, F64]:
     """The profile log-likelihood of the hit units, ``(grid, loglik)``, as
     :func:`~kizuki.analytics.silent.latent_class.profile_hit_units` but for the three-class
@@ -235,7 +237,14 @@ def profile_hit_units_seekers(
         return ll
 
     return profile_grid(
-        fit.hit_units, n, loglik_at, points=points, span=span, max_span=max_span, drop=drop
+        fit.hit_units,
+        n,
+        loglik_at,
+        points=points,
+        span=span,
+        max_span=max_span,
+        drop=drop,
+        fine_points=fine_points,
     )
 
 
@@ -251,14 +260,26 @@ def posterior_hit_seekers(fit: SeekerFit, patterns: I64) -> F64:
     return np.asarray(joint[HIT] / joint.sum(axis=0), dtype=np.float64)
 
 
+#: the profile of a small page (fewer than ``SilentConfig.small_units`` units): its posterior
+#: is wide, so a coarser grid and looser EM change its mean by little and cost a fifth
+SMALL_PAGE_PROFILE = {"points": 11, "fine_points": 15, "max_iter": 500, "tol": 1e-7}
+
+
 def hit_units_with_seekers(
-    fit: LatentClassFit, patterns: I64, counts: F64, rng: np.random.Generator, *, n_draws: int
+    fit: LatentClassFit,
+    patterns: I64,
+    counts: F64,
+    rng: np.random.Generator,
+    *,
+    n_draws: int,
+    small: bool = False,
 ) -> tuple[float, F64, SeekerFit]:
     """The hit units of a page with a problem: posterior mean, ``n_draws`` draws, the model.
 
     The three-class model is fitted from the page's two-class ``fit``; its profile likelihood
     of the hit count is read as a posterior with a flat prior
-    (:func:`~kizuki.analytics.silent.profile_likelihood.hit_units_posterior`).
+    (:func:`~kizuki.analytics.silent.profile_likelihood.hit_units_posterior`); on a ``small``
+    page with the coarser :data:`SMALL_PAGE_PROFILE`.
 
     Examples
     --------
@@ -271,7 +292,8 @@ def hit_units_with_seekers(
     ((20,), (3,))
     """
     three = fit_with_seekers(fit, patterns, counts)
-    grid, loglik = profile_hit_units_seekers(three, patterns, counts)
+    profile: dict[str, Any] = dict(SMALL_PAGE_PROFILE) if small else {}
+    grid, loglik = profile_hit_units_seekers(three, patterns, counts, **profile)
     mean, draws = hit_units_posterior(grid, loglik, rng, n_draws=n_draws)
     return mean, draws, three
 

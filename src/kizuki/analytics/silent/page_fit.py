@@ -181,7 +181,9 @@ def fit_page(
     elif detected or suggestive:
         # counted with the help seekers apart; detection, the error kind, the intent and the
         # signal stay the two-class fit's
-        a_hat, draws, three = hit_units_with_seekers(fit, uniq, counts, rng, n_draws=cfg.n_boot)
+        a_hat, draws, three = hit_units_with_seekers(
+            fit, uniq, counts, rng, n_draws=cfg.n_boot, small=method == "small_sample"
+        )
         post = posterior_hit_seekers(three, uniq)[pats.inverse]
     else:  # no problem on this page: nothing to estimate
         a_hat, draws = 0.0, np.zeros(cfg.n_boot)

@@ -130,6 +130,11 @@ class PageFit:
     p_value: float | None = None
 
 
+#: a small page's two-class p-value below which a problem-shaped fit is a possible problem
+#: (the data lean towards it); above, the page is counted as checked and not estimated
+POSSIBLE_BELOW = 0.5
+
+
 def page_method(units: float, n_pages: int, cfg: SilentConfig) -> tuple[str, float]:
     """How a page of ``units`` units is tested, of ``n_pages`` modelled: ``("model", alpha)``,
     or below ``small_units`` ``("small_sample", small_alpha / n_pages)`` (never stricter than
@@ -175,7 +180,7 @@ def fit_page(
                 excess, method = tried, "signal_excess"
     # a small page whose hit class raises the indicators a problem raises, but which its
     # test cannot tell from none: estimated as if it were one, with intervals from 0
-    suggestive = not detected and method == "small_sample" and is_problem(fit, cfg, 1.0)
+    suggestive = not detected and method == "small_sample" and is_problem(fit, cfg, POSSIBLE_BELOW)
     if excess is not None:
         a_hat, draws, post = excess.a_hat, excess.a_draws, excess.post
     elif detected or suggestive:

@@ -19,6 +19,7 @@ from kizuki.store import Store
 __all__ = [
     "ACTIVITY_TABLES",
     "CUSTOMER_ID_TABLES",
+    "as_utc",
     "customer_ids",
     "data_overview",
     "quarantine_summary",
@@ -54,7 +55,7 @@ def reason_kind(reason: ir.StringValue) -> ir.StringValue:
     return kind
 
 
-def _as_utc(value: Any) -> dt.datetime | None:
+def as_utc(value: Any) -> dt.datetime | None:
     """A timestamp from a backend as an aware UTC datetime (Spark returns naive UTC)."""
     if value is None:
         return None
@@ -76,8 +77,8 @@ def _table_stats(store: Store, name: str, tdef: TableDef) -> dict[str, Any]:
     ).to_pylist()[0]
     return {
         "rows": int(row["rows"]),
-        "min_ts": _as_utc(row["min_ts"]),
-        "max_ts": _as_utc(row["max_ts"]),
+        "min_ts": as_utc(row["min_ts"]),
+        "max_ts": as_utc(row["max_ts"]),
     }
 
 
@@ -130,8 +131,8 @@ def _ingest_log(store: Store) -> list[dict[str, Any]]:
         log.order_by([log.started_at, log.batch_id])
     ).to_pylist()
     for row in rows:
-        row["started_at"] = _as_utc(row["started_at"])
-        row["finished_at"] = _as_utc(row["finished_at"])
+        row["started_at"] = as_utc(row["started_at"])
+        row["finished_at"] = as_utc(row["finished_at"])
         row["rows_updated"] = row.get("rows_updated") or 0  # NULL in rows logged before upserts
     return rows
 

@@ -28,6 +28,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from kizuki.analytics.overview import as_utc
 from kizuki.errors import NotFoundError
 from kizuki.schema import TABLES
 from kizuki.store import Store
@@ -192,17 +193,6 @@ def remove_batches(con: Any, batches: list[tuple[str, bool]], removed_by: str) -
     return removed
 
 
-def _as_utc(value: Any) -> dt.datetime | None:
-    """A timestamp from a backend as an aware UTC datetime (Spark returns naive UTC)."""
-    if value is None:
-        return None
-    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
-        value = value.to_pydatetime()
-    if not isinstance(value, dt.datetime):
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def _log_rows(store: Store) -> list[dict[str, Any]]:
     log = store.table("ingest_log")
     have = set(log.columns)
@@ -254,7 +244,7 @@ def list_batches(store: Store, *, include_removed: bool = False) -> list[dict[st
         row["naive_times"] = int(row.get("naive_times") or 0)
         for key in ("started_at", "finished_at", "removed_at", "last_commit_at"):
             if key in row:
-                row[key] = _as_utc(row[key])
+                row[key] = as_utc(row[key])
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     rows.sort(key=lambda r: (r["started_at"] or far, r["batch_id"]))
     return rows
@@ -308,7 +298,7 @@ def delete_batch(store: Store, batch: str) -> dict[str, int]:
 def results_stale(store: Store, since: dt.datetime | None) -> str | None:
     """Why results computed by a run started at ``since`` no longer match the data (batches
     ingested, interrupted or removed after it started), or None (also when ``since`` is None)."""
-    start = _as_utc(since)
+    start = as_utc(since)
     if start is None:
         return None
     batches = list_batches(store, include_removed=True)

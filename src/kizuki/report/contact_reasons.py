@@ -32,6 +32,12 @@ def _examples(value: Any, n: int = 3) -> list[str]:
 def _model_text(ctx: ReportContext, info: dict[str, Any] | None) -> str:
     if not info:
         return ""
+    if info.get("status") == "discovered_topics":
+        return ctx.t(
+            "intents.model_topics",
+            labelled=f"{int(info.get('labelled') or 0):,}",
+            topics=int(info.get("intents") or 0),
+        )
     if info.get("status") == "too_few_labels":
         return ctx.t("intents.model_too_few", labelled=f"{int(info.get('labelled') or 0):,}")
     if info.get("status") == "loaded":
@@ -53,7 +59,9 @@ def _counts(ctx: ReportContext) -> tuple[list[dict[str, Any]], int]:
     )
     for r in rows:
         if r["intent"]:
-            per[str(r["intent"])][str(r["source"])] = int(r["contacts"])
+            # a discovered topic (cold start) is the model's answer, not a team's label
+            source = "model" if r["source"] == "topic" else str(r["source"])
+            per[str(r["intent"])][source] += int(r["contacts"])
     queries = ctx.result("result_query_intents")
     if queries is not None:
         for r in queries.to_pylist():
@@ -175,7 +183,12 @@ def contact_reasons_section(ctx: ReportContext) -> Section | None:
         )
     new_topics = _new_topics(ctx)
     top = [r["intent"] for r in table if r["intent"] != OUT_OF_SCOPE][:TREND_INTENTS]
-    topic_labels = {t["topic_id"]: f"{t['label']} ({t['topic_id']})" for t in new_topics}
+    topic_labels = {
+        t["topic_id"]: t["label"]
+        if t["label"] == t["topic_id"]
+        else f"{t['label']} ({t['topic_id']})"
+        for t in new_topics
+    }
     trend = _trend_chart(ctx, top, topic_labels)
     if trend is not None:
         charts.append(trend)

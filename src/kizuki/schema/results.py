@@ -325,6 +325,9 @@ _TABLES: tuple[ResultDef, ...] = (
             _col("cv_macro_f1", "float64", "out-of-fold macro-F1", "F1 0–1"),
             _col("cv_out_of_scope", "float64", "labelled texts the threshold refuses", _SHARE),
             _col("oos_threshold", "float64", "confidence below which a text is out of scope"),
+            _col("model", "string", "tfidf or encoder (TF-IDF with the fine-tuned encoder)"),
+            _col("features", "string", "the TF-IDF feature recipe"),
+            _col("model_reason", "string", "why this model was chosen (--model auto)"),
         ),
     ),
     ResultDef(
@@ -341,7 +344,7 @@ _TABLES: tuple[ResultDef, ...] = (
             _col("model_intent", "string", "the model's intent"),
             _col("confidence", "float64", "the model's calibrated top probability", _SHARE),
             _col("intent", "string", "the label, else the model's intent"),
-            _col("source", "string", "label, model, out_of_scope or unknown"),
+            _col("source", "string", "label, model, out_of_scope, topic (cold start) or unknown"),
         ),
     ),
     ResultDef(

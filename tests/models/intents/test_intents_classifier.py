@@ -12,6 +12,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from kizuki.errors import ConfigError, NotFittedError
 from kizuki.models.intents import IntentClassifier
+from kizuki.models.intents.features import sentence_encoder_installed
 
 OOS = "out_of_scope"
 
@@ -63,7 +64,9 @@ def test_probabilities_are_calibrated_rows(
     # in scope, nearly all the mass is on one intent; out of scope, little is on any
     assert joint[: len(x_test)].max(axis=1).min() > 0.8
     assert joint[len(x_test) :].max(axis=1).max() < 0.5
-    np.testing.assert_allclose(model.oos_score(x_test), 1.0 - joint[: len(x_test)].max(axis=1))
+    # float32 sentence vectors differ in the last bits with the batch they are encoded in
+    expected = 1.0 - joint[: len(x_test)].max(axis=1)
+    np.testing.assert_allclose(model.oos_score(x_test), expected, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("empty", ["", "   ", "。！？", "\n\t"], ids=repr)
@@ -147,7 +150,19 @@ def _expected_failed_checks(estimator: IntentClassifier) -> dict[str, str]:
     return {
         "check_fit1d": "a 1-D array is a sequence of texts, this estimator's main input",
         "check_estimators_nan_inf": "NaN in X is a missing text, read as an empty one",
+        **_SENTENCE_VECTOR_CHECKS,
     }
+
+
+# The sentence-vector block's float32 vectors differ in the last bits with the batch a text is
+# encoded in, so predictions of a permuted or split batch match only to ~1e-7.
+_SENTENCE_VECTOR_CHECKS = (
+    {
+        "check_methods_sample_order_invariance": "float32 sentence vectors depend on the batch",
+    }
+    if sentence_encoder_installed()
+    else {}
+)
 
 
 @parametrize_with_checks([IntentClassifier()], expected_failed_checks=_expected_failed_checks)

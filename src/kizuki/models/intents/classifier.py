@@ -3,7 +3,8 @@
 :class:`IntentClassifier` learns contact reasons from labelled texts. How it works:
 
 Features
-    Word TF-IDF (uni- to tri-grams) next to character n-gram TF-IDF (2–5), see
+    TF-IDF blocks of character n-grams (from 1) and words, the recipe chosen by the training
+    data (``features="auto"``: language and examples per intent), see
     :mod:`kizuki.models.intents.features`.
 Model
     One-vs-rest linear SVM (``LinearSVC``): as accurate as multinomial logistic regression on
@@ -48,10 +49,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from kizuki.errors import ConfigError
 from kizuki.models.base import check_fitted, fit_in_scope_temperature, in_scope_softmax
 from kizuki.models.intents.features import (
+    RECIPES,
+    choose_recipe,
     fit_features,
+    recipe_vectorizers,
     texts_from,
     transform_features,
-    vectorizers,
 )
 from kizuki.models.intents.model_file import read_model_file, write_model_file
 from kizuki.models.intents.second_opinion import (
@@ -76,8 +79,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     ----------
     C
         Inverse regularisation strength of the linear SVM.
-    word_ngram_range, char_ngram_range
-        ``(min_n, max_n)`` of the word and character n-grams.
+    features
+        The feature recipe: ``"auto"`` (chosen by the training texts: Japanese or English,
+        few or many examples per intent) or a name of
+        :data:`kizuki.models.intents.features.RECIPES`.
     cv
         Folds of the cross-fitting that gives held-out scores for calibration and the threshold
         (fewer when the smallest intent has fewer examples; none below two).
@@ -107,6 +112,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     ----------
     classes_ : ndarray
         The intents seen in ``fit`` (``oos_label`` too, if the training labels contain it).
+    features_ : str
+        The feature recipe in use (see ``features``).
+    vectorizers_ : list of (TfidfVectorizer, float)
+        The fitted TF-IDF blocks and their weights.
     temperature_ : float
         Softmax temperature of the SVM scores.
     threshold_ : float
@@ -134,8 +143,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self,
         *,
         C: float = 1.0,
-        word_ngram_range: tuple[int, int] = (1, 3),
-        char_ngram_range: tuple[int, int] = (2, 5),
+        features: str = "auto",
         cv: int = 5,
         oos_threshold: Literal["auto"] | float | None = "auto",
         max_accuracy_drop: float = 0.01,
@@ -147,8 +155,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         n_jobs: int | None = None,
     ) -> None:
         self.C = C
-        self.word_ngram_range = word_ngram_range
-        self.char_ngram_range = char_ngram_range
+        self.features = features
         self.cv = cv
         self.oos_threshold = oos_threshold
         self.max_accuracy_drop = max_accuracy_drop
@@ -195,10 +202,13 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise ValueError("IntentClassifier.fit got 0 texts; give at least one per intent.")
         check_classification_targets(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)
-        self.word_vectorizer_, self.char_vectorizer_ = vectorizers(
-            self.word_ngram_range, self.char_ngram_range
+        self.features_ = (
+            choose_recipe(texts, y_idx, with_encoder=self.encoder is not None)
+            if self.features == "auto"
+            else str(self.features)
         )
-        features = fit_features(self.word_vectorizer_, self.char_vectorizer_, texts)
+        self.vectorizers_ = recipe_vectorizers(self.features_)
+        features = fit_features(self.vectorizers_, texts)
         heldout = self._fit_linear(features, y_idx)
         if self.encoder is not None:
             self.encoder_, self.encoder_weight_, heldout = fit_second_opinion(
@@ -230,6 +240,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """Refuse hyperparameters out of range, naming the value and the range."""
         if not (isinstance(self.C, int | float) and self.C > 0):
             raise ConfigError(f"C must be a positive number; got {self.C!r}.")
+        if self.features != "auto" and self.features not in RECIPES:
+            raise ConfigError(
+                f"features must be 'auto' or one of {sorted(RECIPES)}; got {self.features!r}."
+            )
         if not (isinstance(self.cv, int) and self.cv >= 2):
             raise ConfigError(f"cv must be an integer >= 2; got {self.cv!r}.")
         t = self.oos_threshold
@@ -289,6 +303,11 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     # -- prediction ------------------------------------------------------------------------
 
+    def featurize(self, X: Any) -> sp.csr_matrix:
+        """The weighted TF-IDF features of the texts ``X`` (rows unit length per block)."""
+        check_fitted(self, "classes_", "fit(texts, labels)")
+        return transform_features(self.vectorizers_, texts_from(X)[0])
+
     def predict_proba(self, X: Any) -> FloatArray:
         """Probability of each intent in ``classes_`` given that the text is one of them.
 
@@ -342,7 +361,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 f"X has {n_columns} features, but IntentClassifier is expecting "
                 f"{fitted_columns} features as input (text columns); give the same as in fit."
             )
-        features = transform_features(self.word_vectorizer_, self.char_vectorizer_, texts)
+        features = transform_features(self.vectorizers_, texts)
         unknown = np.diff(features.indptr) == 0
         if self.svm_ is None:
             joint = np.ones((len(texts), 1))
@@ -385,6 +404,11 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Models saved before ``n_jobs`` and ``heldout_refused_`` existed load with defaults."""
         state.setdefault("n_jobs", None)
+        if "word_vectorizer_" in state:  # saved before feature recipes (0.19 and older)
+            blocks = [(state.pop("word_vectorizer_"), 1.0), (state.pop("char_vectorizer_"), 1.0)]
+            state.update(vectorizers_=blocks, features_="word+char", features="word+char")
+            state.pop("word_ngram_range", None)
+            state.pop("char_ngram_range", None)
         if "classes_" in state:
             state.setdefault("heldout_refused_", None)
         super().__setstate__(state)

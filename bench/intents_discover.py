@@ -9,7 +9,13 @@ TF-IDF (words, sublinear) + k-means with k given.
   embeddings MiniLM (frozen), TF-IDF LSA and both concatenated, Ward and k-means.
   Goal: NMI >= 0.78 and ACC >= 0.60 (published best fully unsupervised, USNID: NMI 75.3,
   ACC 54.8).
-- xSID-ja (400 Japanese utterances, 10 intents).
+- xSID-ja (400 Japanese utterances, 10 intents): k given and k chosen by each rule (the
+  default for LSA is the consensus rule; "bic" is the rule before issue 20).
+- localgovFAQ development queries (375 real citizens' questions to Amagasaki City, no intent
+  labels): the number of topics, the largest topic's share (goal: none over 25%), the sizes and
+  the example topics; and, as a check of the grouping, how often two questions that the same
+  FAQ entry answers (grade 2 in qrels) land in one topic ("same-answer pairs"), and that rate
+  over the rate for two random questions ("lift").
 - The simulator's Japanese Zendesk tickets with an ``intent_<name>`` tag; and the untagged
   tickets, among which a new topic emerges (``e_bookkeeping_rules``): does
   ``propose_new_topics`` find it, and does ``emerging_topics`` flag it?
@@ -18,6 +24,7 @@ MiniLM vectors are cached in bench/out/ (keyed by a hash of the texts).
 
     .venv/bin/python bench/intents_discover.py            # 5 seeds
     .venv/bin/python bench/intents_discover.py --seeds 1  # quick look
+    .venv/bin/python bench/intents_discover.py --only xsid --only localgov --seeds 3
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from kizuki.models.emerging import emerging_topics
 from kizuki.models.topics import IntentDiscoverer, propose_new_topics
 from kizuki.models.topics import embedding as topic_embedding
+from kizuki.models.topics.words import strip_placeholders
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 if not DATASETS.exists():
@@ -88,7 +96,8 @@ def cached_minilm(texts: Sequence[str]) -> np.ndarray:
 
 def use_cache(texts: Sequence[str]) -> None:
     """Let the discoverer read MiniLM vectors of ``texts`` from the cache (bench only)."""
-    table = dict(zip(texts, cached_minilm(texts), strict=True))
+    stripped = [strip_placeholders(t) for t in texts]  # what the discoverer encodes
+    table = dict(zip(stripped, cached_minilm(stripped), strict=True))
     original: Callable[[Sequence[str]], np.ndarray] = topic_embedding._minilm_vectors
 
     def lookup(docs: Sequence[str]) -> np.ndarray:
@@ -175,7 +184,8 @@ def banking77(seeds: Sequence[int]) -> dict[str, Any]:
                 texts, truth, runs, n_topics=77, embedding=embedding, clustering=clustering
             )
     for embedding, clustering in (("minilm", "ward"), ("minilm", "kmeans"), ("tfidf", "ward")):
-        results[f"{embedding} + {clustering}, k chosen"] = run(
+        rule = "consensus" if embedding == "tfidf" else "BIC"
+        results[f"{embedding} + {clustering}, k chosen ({rule})"] = run(
             texts, truth, seeds, embedding=embedding, clustering=clustering
         )
     results["peer: TF-IDF + KMeans, k=77"] = peer_tfidf_kmeans(texts, truth, 77, seeds)
@@ -196,12 +206,95 @@ def xsid_ja(seeds: Sequence[int]) -> dict[str, Any]:
         f"minilm (English model) + ward, k={k}": run(
             texts, truth, seeds[:1], n_topics=k, embedding="minilm"
         ),
-        "tfidf + ward, k chosen": run(texts, truth, seeds, embedding="tfidf"),
-        "auto (tfidf for ja) + kmeans, k chosen": run(texts, truth, seeds, clustering="kmeans"),
+        "default (tfidf, consensus), k chosen": run(texts, truth, seeds),
+        "tfidf + ward, k chosen by BIC": run(texts, truth, seeds, embedding="tfidf", k_rule="bic"),
+        "tfidf + kmeans, k chosen by BIC": run(
+            texts, truth, seeds, embedding="tfidf", clustering="kmeans", k_rule="bic"
+        ),
         f"peer: TF-IDF + KMeans, k={k}": peer_tfidf_kmeans(texts, truth, k, seeds),
     }
     table(f"xSID-ja ({len(texts)} utterances, {k} intents)", results)
     return results
+
+
+def localgov(seeds: Sequence[int]) -> dict[str, Any]:
+    """Real citizens' questions, no intent labels: topic count and sizes, same-answer pairs."""
+    folder = DATASETS / "localgovfaq_dev"
+    queries = json.loads((folder / "queries.json").read_text(encoding="utf-8"))
+    qrels = json.loads((folder / "qrels.json").read_text(encoding="utf-8"))
+    ids, texts = list(queries), list(queries.values())
+    answers = [{d for d, grade in qrels.get(i, {}).items() if grade == 2} for i in ids]
+    pairs = [
+        (a, b) for a in range(len(ids)) for b in range(a + 1, len(ids)) if answers[a] & answers[b]
+    ]
+    results: dict[str, Any] = {}
+    models: dict[str, IntentDiscoverer] = {}
+    for name, params in (
+        ("default (tfidf, consensus), k chosen", {}),
+        ("tfidf + ward, k chosen by BIC", {"embedding": "tfidf", "k_rule": "bic"}),
+    ):
+        per_seed, cpu = [], []
+        for seed in seeds:
+            started = time.process_time()
+            model = IntentDiscoverer(random_state=seed, **params).fit(texts)  # type: ignore[arg-type]
+            cpu.append(time.process_time() - started)
+            per_seed.append(_size_stats(model.labels_, pairs))
+            models.setdefault(name, model)
+        results[name] = {"per_seed": per_seed, "cpu_s": float(np.mean(cpu))}
+    k = models["default (tfidf, consensus), k chosen"].n_topics_
+    per_seed, cpu = [], []
+    for seed in seeds:
+        from sklearn.cluster import KMeans
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        from kizuki.models.text import tokenize
+
+        started = time.process_time()
+        matrix = TfidfVectorizer(analyzer=tokenize, sublinear_tf=True).fit_transform(texts)
+        labels = KMeans(k, n_init=3, random_state=seed).fit_predict(matrix)
+        cpu.append(time.process_time() - started)
+        per_seed.append(_size_stats(labels, pairs))
+    results[f"peer: TF-IDF + KMeans, k={k} (the default's)"] = {
+        "per_seed": per_seed,
+        "cpu_s": float(np.mean(cpu)),
+    }
+    print(
+        f"\n### localgovFAQ dev queries ({len(texts)} questions, {len(pairs)} same-answer pairs;"
+        " first seed's sizes)\n\n| method | topics | largest share | sizes (largest 10) | "
+        "same-answer pairs together | lift | CPU s |\n|---|---|---|---|---|---|---|"
+    )
+    for name, result in results.items():
+        first, frame = result["per_seed"][0], pd.DataFrame(result["per_seed"])
+        k_cell = f"{frame['topics'].mean():.1f}" + (
+            f" ± {frame['topics'].std(ddof=1):.1f}" if len(frame) > 1 else ""
+        )
+        print(
+            f"| {name} | {k_cell} | {frame['largest_share'].mean():.2f} "
+            f"(max {frame['largest_share'].max():.2f}) | {first['sizes'][:10]} | "
+            f"{frame['pairs_together'].mean():.2f} | {frame['lift'].mean():.1f} | "
+            f"{result['cpu_s']:.1f} |"
+        )
+    model = models["default (tfidf, consensus), k chosen"]
+    print("\nDefault, first seed: every topic (label, size, 2 examples)\n")
+    results["topics"] = []
+    for topic in model.topics_:
+        examples = [e.replace("\n", " ")[:60] for e in topic.examples[:2]]
+        results["topics"].append({"label": topic.label, "size": topic.size, "examples": examples})
+        print(f"- {topic.label} ({topic.size}): " + " / ".join(f"「{e}」" for e in examples))
+    return results
+
+
+def _size_stats(labels: np.ndarray, pairs: list[tuple[int, int]]) -> dict[str, Any]:
+    sizes = np.bincount(labels)
+    together = float(np.mean([labels[a] == labels[b] for a, b in pairs]))
+    chance = float((sizes.astype(float) ** 2).sum() / len(labels) ** 2)
+    return {
+        "topics": len(sizes),
+        "largest_share": float(sizes.max() / len(labels)),
+        "sizes": sorted(sizes.tolist(), reverse=True),
+        "pairs_together": together,
+        "lift": together / chance,
+    }
 
 
 def read_tickets(path: Path) -> pd.DataFrame:
@@ -248,7 +341,8 @@ def simulated(seeds: Sequence[int], customers: int) -> dict[str, Any]:
         f"tfidf + kmeans, k={k}": run(
             texts, truth, seeds, n_topics=k, embedding="tfidf", clustering="kmeans"
         ),
-        "tfidf + ward, k chosen": run(texts, truth, seeds, embedding="tfidf"),
+        "default (tfidf, consensus), k chosen": run(texts, truth, seeds, embedding="tfidf"),
+        "tfidf + ward, k chosen by BIC": run(texts, truth, seeds, embedding="tfidf", k_rule="bic"),
         f"peer: TF-IDF + KMeans, k={k}": peer_tfidf_kmeans(texts, truth, k, seeds),
     }
     table(
@@ -323,21 +417,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--customers", type=int, default=6000)
-    parser.add_argument("--only", choices=["banking77", "xsid", "sim"], default=None)
+    parser.add_argument(
+        "--only",
+        choices=["banking77", "xsid", "localgov", "sim"],
+        action="append",
+        help="data sets to run (repeatable; default all)",
+    )
     args = parser.parse_args()
     seeds = list(range(args.seeds))
     out: dict[str, Any] = {"seeds": seeds}
     started = time.process_time()
-    if args.only in (None, "banking77"):
+    only = set(args.only or ["banking77", "xsid", "localgov", "sim"])
+    if "banking77" in only:
         out["banking77"] = banking77(seeds)
-    if args.only in (None, "xsid"):
+    if "xsid" in only:
         out["xsid_ja"] = xsid_ja(seeds)
-    if args.only in (None, "sim"):
+    if "localgov" in only:
+        out["localgov"] = localgov(seeds)
+    if "sim" in only:
         out["simulated_ja"] = simulated(seeds, args.customers)
     out["cpu_s_total"] = time.process_time() - started
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     OUT.mkdir(parents=True, exist_ok=True)
-    name = "intents_discover.json" if args.only is None else f"intents_discover_{args.only}.json"
+    name = (
+        "intents_discover.json"
+        if args.only is None
+        else f"intents_discover_{'_'.join(sorted(only))}.json"
+    )
     (OUT / name).write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str))
     cpu, rss = out["cpu_s_total"], out["peak_rss_mb"]
     print(f"\nCPU {cpu:.0f} s, peak RSS {rss:.0f} MB; wrote {OUT / name}")

@@ -11,14 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import pandas as pd
 import pyarrow as pa
 from pydantic import ValidationError
 
-from kizuki.errors import ConfigError, NotFoundError
+from kizuki.core_intents import IntentMethods
+from kizuki.errors import NotFoundError
 from kizuki.progress import ProgressCallback, no_progress
 from kizuki.schema import RESULT_TABLES, RUNS_TABLE
 from kizuki.settings import AnalyzeSettings, Settings, load_settings
@@ -29,12 +30,8 @@ if TYPE_CHECKING:
     from kizuki.ingest.inspect import Inspection
     from kizuki.ingest.quarantine_list import QuarantineListing
     from kizuki.journey import Journey
-    from kizuki.models.intents import IntentClassifier
-    from kizuki.models.intents.choice import ModelChoice
 
 __all__ = ["Kizuki", "RunRecord", "open"]
-
-TextSource = Literal["contacts", "searches"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +75,7 @@ def _run_record(row: dict[str, Any]) -> RunRecord:
     )
 
 
-class Kizuki:
+class Kizuki(IntentMethods):
     """A store, the settings it is used with, and every analysis Kizuki knows, as methods.
 
     Results come back as pandas DataFrames (``result_table`` gives Arrow); each result method
@@ -454,124 +451,6 @@ class Kizuki:
 
         table = self.friction_export()
         return write_export(table, out, fmt), len(table)
-
-    # -- texts and intent models ------------------------------------------------------------
-    def texts(self, source: TextSource = "contacts") -> list[str]:
-        """The store's non-empty texts of ``source``: contacts (subject and text, redacted at
-        ingest) or help-search queries, e.g. to discover topics in."""
-        from kizuki.analytics.contact_reasons import contact_texts
-
-        if source == "contacts":
-            return [t for t in contact_texts(self.store.table("contacts"))["body"].tolist() if t]
-        if source == "searches":
-            queries = self._frame(self.store.table("searches").select("query"))
-            return [t for t in queries["query"].fillna("").tolist() if t]
-        raise ConfigError(f"unknown text source {source!r}; use 'contacts' or 'searches'")
-
-    def labelled_texts(self) -> pd.DataFrame:
-        """The store's labelled contacts an intent model can learn from: ``text, intent``
-        (intents with at least ``analyze.intents.min_per_intent`` examples)."""
-        from kizuki.analytics.contact_reasons import contact_texts, labelled_examples
-
-        contacts = contact_texts(self.store.table("contacts"))
-        examples = labelled_examples(contacts, self.settings.analyze.intents)
-        return pd.DataFrame(
-            {"text": examples["body"].tolist(), "intent": examples["label"].tolist()}
-        )
-
-    def train_intent_model(
-        self,
-        data: pd.DataFrame | None = None,
-        *,
-        oos_label: str = "out_of_scope",
-        model: str | None = None,
-        time_budget_s: float | None = None,
-    ) -> IntentClassifier:
-        """An intent model fitted on ``data`` (``text, intent``; default: the store's labelled
-        contacts). ``model``: ``auto`` (by language, size and ``time_budget_s``), ``tfidf`` or
-        ``encoder`` (also fine-tunes the packaged sentence encoder; needs ``kizuki[embed]``);
-        default ``[analyze.intents] model``. The choice and its reason are in
-        :meth:`intent_model_choice`. Raises ConfigError with fewer than two intents."""
-        from kizuki.models.intents.choice import build_intent_classifier
-
-        frame = self.labelled_texts() if data is None else data
-        if frame["intent"].nunique() < 2:
-            raise ConfigError(
-                f"need labelled texts of at least two intents; found "
-                f"{frame['intent'].nunique()} in {len(frame):,} texts"
-            )
-        budget = time_budget_s or self.settings.analyze.intents.time_budget_s
-        choice = self.intent_model_choice(frame, model, time_budget_s=budget)
-        classifier = build_intent_classifier(
-            choice,
-            time_budget_s=budget,
-            oos_label=oos_label,
-            n_jobs=-1,
-            random_state=self.settings.analyze.seed,
-        )
-        return classifier.fit(frame["text"], frame["intent"])
-
-    def intent_model_choice(
-        self,
-        data: pd.DataFrame | None = None,
-        model: str | None = None,
-        *,
-        time_budget_s: float | None = None,
-    ) -> ModelChoice:
-        """Which intent model :meth:`train_intent_model` trains on ``data`` and why."""
-        from kizuki.models.intents.choice import choose_intent_model
-
-        config = self.settings.analyze.intents
-        frame = self.labelled_texts() if data is None else data
-        return choose_intent_model(
-            [str(t) for t in frame["text"].tolist()],
-            model or config.model,
-            time_budget_s=time_budget_s or config.time_budget_s,
-        )
-
-    def label_next(
-        self,
-        n: int = 50,
-        *,
-        model: IntentClassifier | str | Path | None = None,
-        texts: Sequence[str] | None = None,
-        labelled: pd.DataFrame | None = None,
-        seed: int | None = None,
-        progress: ProgressCallback = no_progress,
-    ) -> pd.DataFrame:
-        """The ``n`` unlabelled contacts (or ``texts``) whose labels would most improve the intent
-        model: :func:`kizuki.models.intents.label_next.label_sheet`, by a ``model`` (fitted or a
-        file) or a TF-IDF one trained on ``labelled`` (default: every labelled contact; one
-        example counts); below two intents, a cold start. ``seed``: default ``analyze.seed``.
-
-        >>> import kizuki
-        >>> kizuki.open("duckdb://").label_next(5, texts=["cannot log in"]).attrs["strategy"]
-        'cold_start'
-        """
-        from kizuki.analytics.contact_reasons import contact_texts
-        from kizuki.models.intents import IntentClassifier
-        from kizuki.models.intents.label_next import check_batch_size, label_sheet
-
-        check_batch_size(n)  # before the model is trained
-        ids = None
-        if texts is None:
-            contacts = contact_texts(self.store.table("contacts"))
-            todo = contacts["label"] == ""
-            texts, ids = contacts.loc[todo, "body"].tolist(), contacts.loc[todo, "contact_id"]
-            if labelled is None and model is None:
-                labelled = contacts.loc[~todo, ["body", "label"]].set_axis(
-                    ["text", "intent"], axis=1
-                )
-        if isinstance(model, str | Path):
-            model = IntentClassifier.load(model)
-        elif model is None and labelled is not None and labelled["intent"].nunique() >= 2:
-            progress(step := f"training the intent model on {len(labelled):,} labels", 0, 1)
-            model = self.train_intent_model(labelled, model="tfidf")  # seconds, not minutes
-            progress(step, 1, 1)
-        seed = self.settings.analyze.seed if seed is None else seed
-        return label_sheet(
-            texts, n, model, ids=ids, labelled=labelled, seed=seed, progress=progress
-        )
 
     # -- report -----------------------------------------------------------------------------
     def report(self, out: str | Path, *, lang: str | None = None) -> Path:

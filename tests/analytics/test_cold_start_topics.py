@@ -73,3 +73,17 @@ def test_the_report_says_the_reasons_are_discovered_topics(
     intro = translate("intents.model_topics", lang, labelled="0", topics=len(topics))
     assert intro.split("`")[0].strip()[:40] in html
     assert str(topics["label"].iloc[0]) in html
+
+
+def test_label_next_starts_from_the_discovered_topics(build_table: Any) -> None:
+    import kizuki
+
+    kz = kizuki.open("duckdb://")
+    unlabelled = [{**row, "intent": None} for row in contacts()]
+    kz.store.write_table("contacts", build_table("contacts", unlabelled))
+    kz.analyze()
+    sheet = kz.label_next(5)
+    assert sheet.attrs["strategy"] == "cold_start"
+    topics = set(_frame(kz.store, "result_contact_intents")["intent"])
+    assert len(sheet) == 5 and set(sheet["guess"]) <= topics
+    assert sheet["why"].str.endswith("its discovered topic").all()

@@ -203,11 +203,14 @@ def discover(
 ) -> None:
     """Group unlabelled texts into topics with labels and examples.
 
-    Texts are grouped by their topic words (Japanese by part of speech, without particles or
-    request words such as 教える; placeholders like <PHONE> and numbers left out). The number
-    of topics is chosen unless --topics is given. Runs are repeatable: the same texts, --seed
-    and Kizuki version give the same topics. With --out the topics become intent labels:
-    rename or merge them in the file, then train on it.
+    Texts are grouped by their topic words: Japanese by part of speech,
+    without particles or request words such as 教える or 必要; redaction
+    placeholders such as <PHONE> and numbers are left out. The number of
+    topics is chosen unless --topics is given.
+
+    Runs are repeatable: the same texts, --seed and Kizuki version give
+    the same topics. With --out the topics become intent labels: rename
+    or merge them in the file, then `kizuki intents train --data FILE`.
     """
     from kizuki.models.topics import IntentDiscoverer
 

@@ -122,9 +122,7 @@ def evaluate_intents(
     choice = None
     if model is None:
         budget = time_budget_s or DEFAULT_TIME_BUDGET_S
-        choice = choose_intent_model(
-            train["text"].tolist(), model_kind, time_budget_s=budget
-        )
+        choice = choose_intent_model(train["text"].tolist(), model_kind, time_budget_s=budget)
         params: dict[str, Any] = {"random_state": random_state, "n_jobs": -1}
         if oos_label is not None:
             params["oos_label"] = oos_label

@@ -9,15 +9,23 @@ from sklearn.metrics import adjusted_rand_score
 from kizuki.models.topics import IntentDiscoverer, Topic
 
 
-@pytest.mark.parametrize("clustering", ["ward", "kmeans"])
+@pytest.mark.parametrize(
+    ("k_rule", "clustering"),
+    [("consensus", "auto"), ("bic", "ward"), ("bic", "kmeans")],
+    ids=["consensus", "bic-ward", "bic-kmeans"],
+)
 def test_chooses_the_planted_number_of_topics_on_clean_data(
-    clean_keyword_texts: tuple[list[str], np.ndarray], clustering: str
+    clean_keyword_texts: tuple[list[str], np.ndarray], k_rule: str, clustering: str
 ) -> None:
     texts, truth = clean_keyword_texts
     n_planted = len(set(truth.tolist()))
-    model = IntentDiscoverer(embedding="tfidf", clustering=clustering, random_state=0).fit(texts)
+    model = IntentDiscoverer(
+        embedding="tfidf", clustering=clustering, k_rule=k_rule, random_state=0
+    ).fit(texts)
+    assert model.k_rule_ == k_rule
     assert model.n_topics_ == n_planted
-    assert min(model.bic_, key=model.bic_.__getitem__) == n_planted
+    if k_rule == "bic":
+        assert min(model.bic_, key=model.bic_.__getitem__) == n_planted
     assert adjusted_rand_score(truth, model.labels_) == 1.0
 
 

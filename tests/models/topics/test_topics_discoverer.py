@@ -96,13 +96,14 @@ def test_precomputed_embeddings_with_texts_give_labels(
 # estimators); the "precomputed" mode takes a numeric array and runs all of them.
 AUTO_K_REASON = (
     "choosing k: check_clustering's 50 two-dimensional blobs become points on the unit circle "
-    "(rows are L2-normalised), an arc that the BIC-like criterion splits into many topics"
+    "(rows are L2-normalised), an arc that the BIC-like criterion splits into many topics "
+    "(the consensus rule passes)"
 )
 
 
 def expected_failures(estimator: IntentDiscoverer) -> dict[str, str]:
-    """The clustering-quality checks do not apply when the number of topics is chosen."""
-    if estimator.n_topics is not None:
+    """The clustering-quality checks do not apply when the BIC-like rule chooses k."""
+    if estimator.n_topics is not None or estimator.k_rule == "consensus":
         return {}
     return {"check_clustering": AUTO_K_REASON}
 
@@ -112,6 +113,7 @@ def expected_failures(estimator: IntentDiscoverer) -> dict[str, str]:
         IntentDiscoverer(embedding="precomputed", n_topics=3, random_state=0),
         IntentDiscoverer(embedding="precomputed", n_topics=3, clustering="kmeans", random_state=0),
         IntentDiscoverer(embedding="precomputed", clustering="kmeans", random_state=0),
+        IntentDiscoverer(embedding="precomputed", k_rule="consensus", random_state=0),
     ],
     expected_failed_checks=expected_failures,
 )

@@ -1,10 +1,12 @@
 """Topic discovery: group unlabelled inquiry texts into topics with readable labels.
 
 :class:`IntentDiscoverer` (:mod:`~kizuki.models.topics.discoverer`) embeds texts
-(:mod:`~kizuki.models.topics.embedding`: MiniLM sentence vectors or LSA), clusters the
-unit-length vectors and chooses their number (:mod:`~kizuki.models.topics.clustering`: Ward or
-k-means, k by a BIC-like criterion) and describes each cluster as a :class:`Topic`
-(:mod:`~kizuki.models.topics.labels`: class-based TF-IDF terms and nearest examples).
+(:mod:`~kizuki.models.topics.embedding`: MiniLM sentence vectors or LSA over the topic words of
+:mod:`~kizuki.models.topics.words`), clusters the unit-length vectors and chooses their number
+(:mod:`~kizuki.models.topics.clustering`: consensus of k-means partitions, or Ward / k-means
+with k by a BIC-like criterion) and describes each cluster as a :class:`Topic`
+(:mod:`~kizuki.models.topics.labels`: a label a person would write, class-based TF-IDF terms
+and nearest examples). :meth:`IntentDiscoverer.intent_labels` keeps the topics as intents.
 :func:`propose_new_topics` (:mod:`~kizuki.models.topics.proposals`) runs it on the texts that
 fit no known intent and words the result as proposals for the intent taxonomy.
 
@@ -17,8 +19,9 @@ Examples
 """
 
 from kizuki.models.topics.discoverer import IntentDiscoverer
-from kizuki.models.topics.labels import JA_STOP_WORDS, Topic
+from kizuki.models.topics.labels import Topic
 from kizuki.models.topics.proposals import TopicProposal, propose_new_topics
+from kizuki.models.topics.words import JA_STOP_WORDS, scrub, topic_words
 
 __all__ = [
     "JA_STOP_WORDS",
@@ -26,4 +29,6 @@ __all__ = [
     "Topic",
     "TopicProposal",
     "propose_new_topics",
+    "scrub",
+    "topic_words",
 ]

@@ -2,7 +2,11 @@
 
 It embeds texts (:mod:`~kizuki.models.topics.embedding`), clusters the unit-length vectors and
 chooses their number (:mod:`~kizuki.models.topics.clustering`), and describes each cluster
-with its top words and nearest examples (:mod:`~kizuki.models.topics.labels`).
+with a label, its top words and nearest examples (:mod:`~kizuki.models.topics.labels`).
+
+Reproducible: every random step (the SVD of LSA, k-means starts, the consensus partitions, the
+sample that chooses k) draws from one generator seeded by ``random_state`` (default 0), so the
+same texts, parameters and Kizuki version give the same topics in every process.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from kizuki.models.base import check_fitted, refuse_single_text
 from kizuki.models.topics.clustering import (
     CLUSTERINGS,
     DEFAULT_PENALTY,
+    K_RULES,
     Clustering,
+    KRule,
     centroids,
     cluster,
 )
@@ -42,7 +48,7 @@ class IntentDiscoverer(ClusterMixin, TransformerMixin, BaseEstimator):  # type: 
     Parameters
     ----------
     n_topics : int or None
-        Number of topics; None chooses it by a BIC-like criterion
+        Number of topics; None chooses it by ``k_rule``
         (see :mod:`~kizuki.models.topics.clustering`).
     embedding : {"auto", "tfidf", "minilm", "minilm+tfidf", "precomputed"}
         How texts become vectors; "precomputed" takes a 2-D array of embeddings as ``X``.
@@ -55,13 +61,18 @@ class IntentDiscoverer(ClusterMixin, TransformerMixin, BaseEstimator):  # type: 
         Terms kept per topic.
     n_examples : int
         Example texts kept per topic.
+    k_rule : {"auto", "consensus", "bic"}
+        How ``n_topics=None`` chooses the number of topics: "consensus" (groups that k-means
+        partitions at several k keep together) or "bic" (a BIC-like criterion on Ward or
+        k-means). "auto": "consensus" for LSA vectors ("tfidf"), "bic" for sentence embeddings
+        ("minilm", "minilm+tfidf", "precomputed"), each the better on the bench's data.
     penalty : float
-        Weight of the per-topic term of the criterion that chooses the number of topics
-        (larger: fewer topics); see the module docstring.
+        Weight of the per-topic term of the "bic" criterion (larger: fewer topics).
     lsa_components : int
         Dimensions of the LSA embedding (fewer when there are fewer texts or words).
     random_state : int, numpy Generator or None
-        Seeds k-means and the SVD.
+        Seeds every random step: the SVD, k-means starts, the consensus partitions and the
+        sample that chooses k. The default 0 makes runs repeatable; None draws fresh entropy.
 
     Attributes
     ----------
@@ -75,8 +86,10 @@ class IntentDiscoverer(ClusterMixin, TransformerMixin, BaseEstimator):  # type: 
         Unit-length centroids in the embedding space.
     embedding_ : str
         The embedding used ("auto" resolved).
+    k_rule_ : str
+        The rule that chose the number of topics ("auto" resolved), or "given".
     bic_ : dict of int to float
-        The criterion for each k tried (empty when ``n_topics`` was given).
+        The "bic" criterion for each k tried (empty unless that rule chose k).
 
     Examples
     --------
@@ -89,6 +102,8 @@ class IntentDiscoverer(ClusterMixin, TransformerMixin, BaseEstimator):  # type: 
     'password / reset / forgot'
     >>> model.predict(["I forgot my password"]).tolist()
     [0]
+    >>> model.intent_labels()[:2]
+    ['password / reset / forgot', 'password / reset / forgot']
     """
 
     def __init__(
@@ -101,9 +116,10 @@ class IntentDiscoverer(ClusterMixin, TransformerMixin, BaseEstimator):  # type: 
         max_topics: int | None = None,
         n_terms: int = 5,
         n_examples: int = 3,
+        k_rule: KRule = "auto",
         penalty: float = DEFAULT_PENALTY,
         lsa_components: int = 100,
-        random_state: int | np.random.Generator | None = None,
+        random_state: int | np.random.Generator | None = 0,
     ) -> None:
         self.n_topics = n_topics
         self.embedding = embedding
@@ -112,6 +128,7 @@ class IntentDiscoverer(ClusterMixin, TransformerMixin, BaseEstimator):  # type: 
         self.max_topics = max_topics
         self.n_terms = n_terms
         self.n_examples = n_examples
+        self.k_rule = k_rule
         self.penalty = penalty
         self.lsa_components = lsa_components
         self.random_state = random_state
@@ -167,6 +184,7 @@ class IntentDiscoverer(ClusterMixin, TransformerMixin, BaseEstimator):  # type: 
         n = len(vectors)
         if n < 2:
             raise ConfigError(f"topic discovery needs at least 2 texts, got {n}; pass more texts")
+        self.k_rule_ = self._resolve_k_rule()
         labels, self.bic_ = cluster(
             vectors,
             n_topics=self.n_topics,
@@ -175,6 +193,7 @@ class IntentDiscoverer(ClusterMixin, TransformerMixin, BaseEstimator):  # type: 
             max_topics=self.max_topics,
             penalty=self.penalty,
             rng=rng,
+            k_rule=self.k_rule_,
         )
         self.labels_ = labels
         self.n_topics_ = int(labels.max()) + 1
@@ -202,7 +221,34 @@ class IntentDiscoverer(ClusterMixin, TransformerMixin, BaseEstimator):  # type: 
         """Unit-length vectors of new texts in the fitted embedding space."""
         return self._vectors(X)
 
+    def intent_labels(self, X: Any = None) -> list[str]:
+        """The topic label of each text, to keep the topics as intents.
+
+        Without ``X``: the label of each fitted text, in order; with ``X``: of each new text
+        (its nearest topic). With the texts, a ``text,intent`` table that
+        :meth:`~kizuki.models.intents.IntentClassifier` training reads
+        (``kizuki intents discover --out topics.csv``, then ``kizuki intents train --data``).
+
+        Examples
+        --------
+        >>> texts = ["請求書を再発行したい", "請求書の再発行をお願いします",
+        ...          "請求書を再発行してください", "解約の手続き", "解約の手続きを教えて",
+        ...          "解約の手続きをしたい"]
+        >>> IntentDiscoverer(n_topics=2, embedding="tfidf").fit(texts).intent_labels()[::5]
+        ['請求書を再発行', '解約の手続き']
+        """
+        check_fitted(self, "cluster_centers_", "fit(texts)")
+        topics = self.labels_ if X is None else self.predict(X)
+        return [self.topics_[int(i)].label for i in topics]
+
     # -- private ---------------------------------------------------------------------------
+
+    def _resolve_k_rule(self) -> str:
+        if self.n_topics is not None:
+            return "given"
+        if self.k_rule != "auto":
+            return str(self.k_rule)
+        return "consensus" if self.embedding_ == "tfidf" else "bic"
 
     def _check_params(self) -> None:
         if self.embedding not in EMBEDDINGS:
@@ -213,6 +259,8 @@ class IntentDiscoverer(ClusterMixin, TransformerMixin, BaseEstimator):  # type: 
             raise ConfigError(
                 f"clustering must be one of {', '.join(CLUSTERINGS)}, got {self.clustering!r}"
             )
+        if self.k_rule not in K_RULES:
+            raise ConfigError(f"k_rule must be one of {', '.join(K_RULES)}, got {self.k_rule!r}")
         if self.n_topics is not None and self.n_topics < 1:
             raise ConfigError(f"n_topics must be at least 1 or None, got {self.n_topics}")
         if self.min_topics < 1:

@@ -1,40 +1,39 @@
-"""Topic labels: content words, class-based TF-IDF terms in each topic's language, examples.
+"""Topic labels: distinctive words, a phrase a person would write, and example texts.
 
 A word scores ``p_t·log(p_t / p)`` (class-based TF-IDF in its KL form), where ``p_t`` is the
 share of the topic's texts (in its majority language) that contain it and ``p`` the share of
-all texts in that language. Only *content words* count: English stop words (scikit-learn's
-list) and Japanese particles, auxiliaries and politeness boilerplate (:data:`JA_STOP_WORDS`,
-plus any hiragana-only word of one or two characters) are left out, as are numbers. The label is
-the top three terms; the examples are the distinct texts nearest the topic's centroid.
+all texts in that language. Only topic words count (:func:`~kizuki.models.topics.words.topic_words`:
+no stop words, particles, request verbs such as 教える or 必要, numbers or placeholders).
+
+The label of a Japanese topic is a phrase taken from its texts
+(:func:`~kizuki.models.topics.words.noun_phrases`: ``大型ゴミの出し方``, ``パスワードを忘れる``),
+scored like a word by the share of texts that hold all its words; of the phrases within half the
+best score the one with the most words wins (a larger topic picks first; a phrase is used once),
+written as most of the texts write it. A phrase must be in at least a quarter of the topic's
+texts, and two of them: where none is, and for English, the label is the top three terms
+(``ゴミ・出す・分別``, ``password / reset / forgot``). Labels are unique: a repeat of those gets
+`` (2)``, `` (3)`` …
+The examples are the distinct texts nearest the topic's centroid.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 
-from kizuki.models.text import detect_language, tokenize
+from kizuki.models.text import detect_language
+from kizuki.models.topics.words import noun_phrases, topic_terms
 
-__all__ = ["JA_STOP_WORDS", "Topic", "content_words", "describe_topics"]
+__all__ = ["Topic", "describe_topics"]
 
-#: Japanese words (Sudachi normalised forms) that never label a topic: particles and auxiliaries
-#: longer than two kana, light verbs, honorific prefixes and the boilerplate of polite inquiries.
-_JA_STOP_LIST = """
-御 御世話 世話 成る おる 居る 為る 有る 在る 頂く 戴く 致す 下さる 宜しい 宜しく 願う 御願い 幸い
-手数 掛ける かける 此れ 其れ 彼れ 何 如何 どう いつも 申す 存じる 思う 事 物 様 為 方 件 所 仕舞う
-てる ござる 御座る 貰う 呉れる 遣る 言う 出来る 良い 下さい ください です ます ない ので から まで
-より けど けれど など
-"""
-JA_STOP_WORDS = frozenset(_JA_STOP_LIST.split())
-_HIRAGANA_ONLY = re.compile("^[\u3041-\u3096ー]{1,2}$")
-_HAS_LETTER = re.compile(r"[^\W\d_]")
+_PHRASE_SHARE = 0.5  # phrases within this share of the best score compete on length
+_MIN_SHARE = 0.25  # a phrase label is in at least this share of the topic's texts
+_MAX_PHRASES = 40  # most frequent phrases considered per topic
 
 
 @dataclass(frozen=True)
@@ -50,9 +49,11 @@ class Topic:
     language : str
         ``"ja"`` or ``"en"``: the majority language of its texts, the language of ``terms``.
     terms : tuple of str
-        Top words by class-based TF-IDF, best first.
+        Top words by class-based TF-IDF, best first, as the texts write them.
     label : str
-        The first three terms joined (``"・"`` for Japanese, ``" / "`` for English).
+        A name for people, unique among the topics: for Japanese a noun phrase of its texts
+        where one fits (``大型ゴミの出し方``), else the first three terms joined (``"・"`` for
+        Japanese, ``" / "`` for English). Use it as the intent name.
     examples : tuple of str
         Distinct texts nearest the centroid, nearest first.
     """
@@ -65,28 +66,6 @@ class Topic:
     examples: tuple[str, ...]
 
 
-def content_words(text: str) -> list[str]:
-    """Words of ``text`` that can carry a topic (stop words, numbers and particles removed)."""
-    stop = _english_stop_words()
-    return [
-        w
-        for w in tokenize(text)
-        if len(w) > 1 or not w.isascii()
-        if w not in stop
-        and w not in JA_STOP_WORDS
-        and not _HIRAGANA_ONLY.match(w)
-        and _HAS_LETTER.search(w)
-    ]
-
-
-@lru_cache(maxsize=1)
-def _english_stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    contractions = {"can't", "don't", "i'm", "it's", "i've", "won't", "doesn't", "didn't"}
-    return frozenset(ENGLISH_STOP_WORDS) | contractions
-
-
 def describe_topics(
     docs: Sequence[str] | None,
     vectors: NDArray[np.float64],
@@ -95,7 +74,7 @@ def describe_topics(
     n_terms: int,
     n_examples: int,
 ) -> list[Topic]:
-    """One Topic per cluster: c-TF-IDF terms in the majority language, nearest examples."""
+    """One Topic per cluster: terms and label in the majority language, nearest examples."""
     k = len(centers)
     sizes = np.bincount(labels, minlength=k)
     if docs is None:
@@ -105,9 +84,20 @@ def describe_topics(
     for i in range(k):
         votes = Counter(languages[j] for j in np.flatnonzero(labels == i))
         majority.append("ja" if votes["ja"] > votes["en"] else "en")
-    words = [set(content_words(t)) for t in docs]
-    terms = _distinctive_terms(words, languages, labels, majority, n_terms)
+    terms = [topic_terms(t) for t in docs]
+    words = [{w for w, _ in ts} for ts in terms]
+    shown = _shown_forms(terms, labels, k)
+    distinctive = _distinctive_terms(words, languages, labels, majority, n_terms)
+    phrases = _phrase_labels(docs, words, languages, labels, majority)
     similarity = np.einsum("ij,ij->i", vectors, centers[labels])
+    names: list[str] = []
+    for i in range(k):
+        fresh = [p for p in phrases[i] if p not in names]
+        joiner = "・" if majority[i] == "ja" else " / "
+        names.append(
+            fresh[0] if fresh else joiner.join(shown[i].get(w, w) for w in distinctive[i][:3])
+        )
+    names = _unique(names)
     topics = []
     for i in range(k):
         members = np.flatnonzero(labels == i)
@@ -117,10 +107,22 @@ def describe_topics(
                 examples.append(docs[j])
             if len(examples) == n_examples:
                 break
-        joiner = "・" if majority[i] == "ja" else " / "
-        label = joiner.join(terms[i][:3])
-        topics.append(Topic(i, int(sizes[i]), majority[i], terms[i], label, tuple(examples)))
+        display = tuple(shown[i].get(w, w) for w in distinctive[i])
+        topics.append(Topic(i, int(sizes[i]), majority[i], display, names[i], tuple(examples)))
     return topics
+
+
+def _shown_forms(
+    terms: Sequence[Sequence[tuple[str, str]]], labels: NDArray[np.intp], k: int
+) -> list[dict[str, str]]:
+    """Per topic, each word's most common written form there (ties: the shorter, then first)."""
+    counts: list[defaultdict[str, Counter[str]]] = [defaultdict(Counter) for _ in range(k)]
+    for j, ts in enumerate(terms):
+        for word, form in ts:
+            counts[int(labels[j])][word][form] += 1
+    return [
+        {w: min(c, key=lambda f: (-c[f], len(f), f)) for w, c in topic.items()} for topic in counts
+    ]
 
 
 def _distinctive_terms(
@@ -130,7 +132,7 @@ def _distinctive_terms(
     majority: Sequence[str],
     n_terms: int,
 ) -> list[tuple[str, ...]]:
-    """Top terms per topic by class-based TF-IDF in KL form, ties broken alphabetically.
+    """Top words per topic by class-based TF-IDF in KL form, ties broken alphabetically.
 
     A word scores ``p_t · log(p_t / p)``: ``p_t`` is the share of the topic's texts (in its
     majority language) that contain it, ``p`` the share of all texts in that language.
@@ -155,4 +157,56 @@ def _distinctive_terms(
             scored.append((-p_topic * math.log(p_topic / p_all), w))
         scored.sort()
         out.append(tuple(w for _, w in scored[:n_terms]))
+    return out
+
+
+def _phrase_labels(
+    docs: Sequence[str],
+    words: Sequence[set[str]],
+    languages: Sequence[str],
+    labels: NDArray[np.intp],
+    majority: Sequence[str],
+) -> list[list[str]]:
+    """Candidate phrase labels per Japanese topic, best first (see the module docstring)."""
+    ja = [j for j, lang in enumerate(languages) if lang == "ja"]
+    holders: defaultdict[str, set[int]] = defaultdict(set)  # word -> Japanese texts with it
+    for j in ja:
+        for w in words[j]:
+            holders[w].add(j)
+    out: list[list[str]] = []
+    for topic, lang in enumerate(majority):
+        members = [j for j in np.flatnonzero(labels == topic).tolist() if languages[j] == "ja"]
+        if lang != "ja" or not members:
+            out.append([])
+            continue
+        forms: defaultdict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+        for j in members:
+            for surface, key in noun_phrases(docs[j]):
+                forms[tuple(sorted(set(key)))][surface] += 1
+        common = sorted(forms, key=lambda key: (-forms[key].total(), key))[:_MAX_PHRASES]
+        member_set = set(members)
+        scored = []
+        for key in common:
+            having = set.intersection(*(holders[w] for w in key))
+            inside = len(having & member_set)
+            if inside < 2 or inside < _MIN_SHARE * len(members):
+                continue
+            p_topic, p_all = inside / len(members), len(having) / len(ja)
+            scored.append((p_topic * math.log(p_topic / p_all), key))
+        best = max((s for s, _ in scored), default=0.0)
+        near = [(len(key), s, key) for s, key in scored if s > 0 and s >= _PHRASE_SHARE * best]
+        near.sort(key=lambda c: (-c[0], -c[1]))  # stable: equals keep the commoner first
+        out.append(
+            [min(forms[key], key=lambda f: (-forms[key][f], len(f), f)) for _, _, key in near]
+        )
+    return out
+
+
+def _unique(names: Sequence[str]) -> list[str]:
+    """``names`` with repeats numbered: the second ``x`` becomes ``x (2)``."""
+    seen: Counter[str] = Counter()
+    out = []
+    for name in names:
+        seen[name] += 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
     return out

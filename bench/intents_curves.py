@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -153,6 +154,11 @@ def curve(data: str, sizes: list[int | str], draws: int, names: list[str]) -> li
                 else:
                     model = peer(name, japanese)
                 acc, fit_s = accuracy(model, split)
+                print(
+                    f"  {data} {size}/intent draw {draw} {name}: {acc:.2%} ({fit_s:.0f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 scores[name].append(acc)
                 fits[name].append(fit_s)
         row: dict[str, Any] = {"data": data, "per_intent": size, "draws": n_draws}

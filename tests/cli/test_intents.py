@@ -115,6 +115,7 @@ def test_train_with_the_encoder_round_trips(files: tuple[Path, Path], tmp_path: 
     train, _ = files
     model = tmp_path / "m.kizuki"
     args = ["intents", "train", "--data", str(train), "--out", str(model), "--model", "encoder"]
+    args += ["--time-budget", "40"]  # each fine-tuning stops after 20 s
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "model: encoder (asked for" in result.output

@@ -88,7 +88,7 @@ def test_evaluate_trains_on_one_and_scores_the_other() -> None:
         [*rows, ("what is the weather tomorrow", "none"), ("好きな映画は何ですか", "none")],
         columns=["text", "intent"],
     )
-    result = evaluate_intents(train, test, oos_label="none")
+    result = evaluate_intents(train, test, oos_label="none", model_kind="tfidf")
     assert result["in_scope_accuracy"] == pytest.approx(1.0)
     assert result["oos_recall"] == pytest.approx(1.0)
     assert result["intents"] == 3 and result["unseen_intents"] == []

@@ -93,3 +93,6 @@ def test_evaluate_trains_on_one_and_scores_the_other() -> None:
     assert result["oos_recall"] == pytest.approx(1.0)
     assert result["intents"] == 3 and result["unseen_intents"] == []
     assert result["predict_texts_per_second"] > 0
+    # closed accuracy leaves the threshold out: the two "none" texts get a known intent, wrong
+    assert result["accuracy"] == pytest.approx(1.0)
+    assert result["closed_accuracy"] == pytest.approx(15 / 17)

@@ -110,8 +110,9 @@ def evaluate(
     as_json: JsonOpt = False,
     encoding: EncodingOpt = "utf-8",
 ) -> None:
-    """Train on one labelled file and score the other: accuracy, macro-F1 and, with
-    out-of-scope texts in the test file, in-scope accuracy, out-of-scope recall and AUROC."""
+    """Train on one labelled file and score the other: accuracy (a refused text counts as
+    wrong), closed accuracy (the threshold left out), macro-F1 and, with out-of-scope texts in
+    the test file, in-scope accuracy, out-of-scope recall and AUROC."""
     from kizuki.models.evaluate import evaluate_intents, read_labelled_csv
 
     train_df = read_labelled_csv(train_file, encoding=encoding)
@@ -125,6 +126,7 @@ def evaluate(
     out.print(f"model: {scores['model']} ({scores['model_reason']})", highlight=False)
     for key in (
         "accuracy",
+        "closed_accuracy",
         "macro_f1",
         "in_scope_accuracy",
         "oos_recall",

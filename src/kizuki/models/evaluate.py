@@ -2,8 +2,10 @@
 
 A labelled file is a CSV with the columns ``text,intent`` (UTF-8, or another encoding given by
 name, e.g. ``cp932``). Evaluation trains on one file and scores the other: accuracy and
-macro-F1 over every test row and, where the test file marks out-of-scope texts with a label,
-in-scope accuracy, out-of-scope recall and precision, and the AUROC of the out-of-scope score.
+macro-F1 over every test row (a text the model refuses as out of scope counts as wrong), the
+closed accuracy (the best intent of every text, the threshold left out) and, where the test
+file marks out-of-scope texts with a label, in-scope accuracy, out-of-scope recall and
+precision, and the AUROC of the out-of-scope score.
 """
 
 from __future__ import annotations
@@ -147,6 +149,10 @@ def evaluate_intents(
     result: dict[str, Any] = score_predictions(
         test["intent"].tolist(), predicted, oos_score, oos_label=oos_label
     )
+    if hasattr(model, "predict_with_proba") and len(texts):
+        # the best intent of every text, the out-of-scope threshold left out
+        best = np.asarray(model.classes_, dtype=object)[np.asarray(joint).argmax(axis=1)]
+        result["closed_accuracy"] = float(np.mean(best == test["intent"].to_numpy(dtype=object)))
     known = set(train["intent"])
     unseen = sorted(set(test["intent"]) - known - {oos_label})
     result.update(

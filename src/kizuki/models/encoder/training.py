@@ -28,6 +28,10 @@ from kizuki.progress import ProgressCallback
 __all__ = ["TrainingRun", "fine_tune", "prototype_weights"]
 
 
+#: Optimiser steps timed before the time budget re-plans the schedule (the first steps are slow).
+_STEPS_BEFORE_REPLANNING = 10
+
+
 class TrainingRun(NamedTuple):
     """What a call of :func:`fine_tune` did."""
 
@@ -88,10 +92,14 @@ def fine_tune(
             optimizer.step()
             scheduler.step()
             step += 1
-            if max_train_seconds is not None:
-                seconds_per_step = (time.perf_counter() - start) / step
-                affordable = int(max_train_seconds / max(seconds_per_step, 1e-9))
-                plan["total"] = max(step, min(plan["total"], affordable))
+            elapsed = time.perf_counter() - start
+            if max_train_seconds is not None and (
+                step >= _STEPS_BEFORE_REPLANNING or elapsed >= max_train_seconds
+            ):
+                # re-planned from the mean step time so far, up or down (never past the
+                # planned steps): a slow first batch or a busy moment does not cut it for good
+                affordable = int(max_train_seconds / max(elapsed / step, 1e-9))
+                plan["total"] = max(step, min(planned, affordable))
             callback("fit", step, plan["total"])
             if step >= plan["total"]:
                 break

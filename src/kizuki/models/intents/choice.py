@@ -9,9 +9,11 @@ chooses by the data and a time budget, and says why:
 - only where its estimated fine-tuning time fits ``time_budget_s``. The estimate counts the
   texts it passes over: the encoder's own ``epochs="auto"`` (``30000 / n`` clipped to [3, 8]),
   twice (once on four fifths of the texts to weigh it against TF-IDF and set the out-of-scope
-  threshold, once on all), at :data:`SECONDS_PER_TEXT_EPOCH` measured on the 2-core CPU of
-  docs/benchmarks.md. Each fit also gets half the budget as its hard limit
-  (``max_train_seconds``), so a slower machine trains for fewer steps instead of longer.
+  threshold, once on all), at :data:`SECONDS_PER_TEXT_EPOCH` measured on the 2-core CPUs of
+  docs/benchmarks.md: on a CPU without bfloat16 units (fp32) fine-tuning takes about twice as
+  long and predicts 4–5 times slower, so there ``auto`` picks the encoder for fewer texts.
+  Each fit also gets half the budget as its hard limit (``max_train_seconds``), so a slower
+  machine trains for fewer steps instead of longer.
 
 ``model="encoder"`` forces the encoder (a clear error when the extra is missing),
 ``model="tfidf"`` leaves it out.
@@ -38,9 +40,10 @@ __all__ = [
 
 ModelKind = Literal["auto", "tfidf", "encoder"]
 MODEL_CHOICES: tuple[str, ...] = ("auto", "tfidf", "encoder")
-#: Wall seconds per text per epoch of fine-tuning (bf16, 2 threads; Banking77's 10,003 texts:
-#: 60,000 text-epochs in 329 s, docs/benchmarks.md), rounded up.
-SECONDS_PER_TEXT_EPOCH = 0.006
+#: Wall seconds per text per epoch of fine-tuning, 2 threads, rounded up: bf16 on a CPU with
+#: bfloat16 units (the 2-core Xeon: Banking77's 60,000 text-epochs in 329 s), fp32 elsewhere
+#: (the 2-core AMD EPYC without them: 297 steps of 32 texts in 123 s), docs/benchmarks.md.
+SECONDS_PER_TEXT_EPOCH = {"bf16": 0.006, "fp32": 0.013}
 #: Seconds to load the packaged encoder and set it up, per fit.
 ENCODER_SETUP_SECONDS = 10.0
 #: Default time budget of ``auto`` for training, in seconds.
@@ -56,15 +59,25 @@ class ModelChoice:
     estimated_seconds: float | None = None
 
 
-def encoder_seconds(n_texts: int) -> float:
-    """Estimated wall seconds of fine-tuning the encoder inside :class:`IntentClassifier`."""
+def encoder_seconds(n_texts: int, precision: str = "auto") -> float:
+    """Estimated wall seconds of fine-tuning the encoder inside :class:`IntentClassifier` on
+    this machine (``precision="auto"``: bf16 where the CPU has bfloat16 units)."""
+    per_text_epoch = SECONDS_PER_TEXT_EPOCH[_precision(precision)]
     total = 0.0
     for n in (int(0.8 * n_texts), n_texts):
         if n <= 0:
             continue
         epochs = min(8.0, max(3.0, 30000.0 / n))
-        total += n * epochs * SECONDS_PER_TEXT_EPOCH + ENCODER_SETUP_SECONDS
+        total += n * epochs * per_text_epoch + ENCODER_SETUP_SECONDS
     return total
+
+
+def _precision(precision: str) -> str:
+    if precision != "auto":
+        return precision
+    from kizuki.models.encoder.runtime import resolve_precision
+
+    return resolve_precision("auto")
 
 
 def _encoder_installed() -> bool:

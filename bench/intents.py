@@ -230,10 +230,46 @@ def section_oos(oos_seed: int, encoder: bool) -> list[dict[str, Any]]:
             "oos_recall": float(np.mean(pred[~in_scope] == OOS)),
             "oos_auroc": float(roc_auc_score(~in_scope, model.oos_score(test_texts))),
             "threshold": threshold,
+            "curve": tradeoff_curve(model.oos_score(test_texts), closed, test_y, in_scope),
         }
         rows.append(row)
         print(fmt(row), file=sys.stderr, flush=True)
+        for point in row["curve"]:
+            print(
+                f"  refuse top {point['refused_in_scope']:.0%} of in-scope scores: in-scope "
+                f"accuracy {point['in_scope_accuracy']:.2%} (-{point['accuracy_lost']:.2%}), "
+                f"OOS recall {point['oos_recall']:.2%}",
+                file=sys.stderr,
+            )
     return rows
+
+
+#: Shares of in-scope test texts refused at the curve's points.
+CURVE_REFUSALS = (0.0, 0.01, 0.02, 0.05, 0.10, 0.20, 0.30, 0.50)
+
+
+def tradeoff_curve(
+    score: np.ndarray, closed: np.ndarray, truth: np.ndarray, in_scope: np.ndarray
+) -> list[dict[str, float]]:
+    """In-scope accuracy against out-of-scope recall as the threshold on ``score`` (higher =
+    more likely out of scope) moves: one point per share of in-scope texts refused."""
+    score = np.asarray(score, dtype=float)
+    right = closed == truth
+    base = float(np.mean(right[in_scope]))
+    points = []
+    for share in CURVE_REFUSALS:
+        cut = np.inf if share == 0 else float(np.quantile(score[in_scope], 1 - share))
+        refused = score >= cut
+        accuracy = float(np.mean(right[in_scope] & ~refused[in_scope]))
+        points.append(
+            {
+                "refused_in_scope": float(np.mean(refused[in_scope])),
+                "in_scope_accuracy": accuracy,
+                "accuracy_lost": base - accuracy,
+                "oos_recall": float(np.mean(refused[~in_scope])),
+            }
+        )
+    return points
 
 
 def section_xsid(encoder: bool) -> list[dict[str, Any]]:

@@ -19,6 +19,8 @@ import pyarrow as pa
 from pydantic import ValidationError
 
 from kizuki.core_intents import IntentMethods
+from kizuki.core_search import SearchMethods
+from kizuki.core_selfservice import SelfServiceMethods
 from kizuki.errors import NotFoundError
 from kizuki.progress import ProgressCallback, no_progress
 from kizuki.schema import RESULT_TABLES, RUNS_TABLE
@@ -75,7 +77,7 @@ def _run_record(row: dict[str, Any]) -> RunRecord:
     )
 
 
-class Kizuki(IntentMethods):
+class Kizuki(IntentMethods, SearchMethods, SelfServiceMethods):
     """A store, the settings it is used with, and every analysis Kizuki knows, as methods.
 
     Results come back as pandas DataFrames (``result_table`` gives Arrow); each result method

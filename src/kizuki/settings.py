@@ -26,6 +26,7 @@ from kizuki.analytics.contact_reasons import IntentConfig
 from kizuki.analytics.fix_first import FixFirstConfig
 from kizuki.analytics.friction import FrictionConfig
 from kizuki.analytics.identity import IdentityConfig
+from kizuki.analytics.selfservice import SelfServiceConfig
 from kizuki.analytics.signals import SignalConfig
 from kizuki.analytics.silent import SilentConfig
 from kizuki.errors import ConfigError
@@ -97,6 +98,11 @@ class AnalyzeSettings(BaseModel):
     intents: IntentConfig = Field(
         default_factory=IntentConfig,
         description="The contact-reason step (docs/intents.md).",
+    )
+    selfservice: SelfServiceConfig = Field(
+        default_factory=SelfServiceConfig,
+        description="Self-resolution per intent and channel and the channel fit "
+        "(docs/selfservice.md).",
     )
 
 

@@ -16,24 +16,24 @@ from kizuki.simulate import load_config, simulate_company
 # existed: with every knob off, the random streams must not shift. A deliberate change of the
 # default company's data changes these; say so in the CHANGELOG. First 32 digits of SHA-256.
 _PINNED = {
-    "canonical/contacts.csv": "1a59351e6192ccdb570ff84fcca92ded",
+    "canonical/contacts.csv": "82e8523632ca5825cd20f7374b4231ae",
     "canonical/content.csv": "845f01c9c1b46417484c18a2a844d286",
     "canonical/customers.csv": "ec78aa7d513b0c2f1525ed51bb214589",
     "canonical/incidents.csv": "bd4e680aa0efa16b63a05784f9c7c43d",
-    "canonical/mentions.csv": "08da7bab916dc7c56d968e26cfc63272",
-    "canonical/subscriptions.csv": "15857ff9f54655806df3e336a9271f5d",
+    "canonical/mentions.csv": "f78a5303dc3083f4eb6501c2abeb9df2",
+    "canonical/subscriptions.csv": "78621359a4bf1c5945599e15280e3192",
     "canonical/surveys.csv": "fbf38b5de078e841adc453b76646e1c6",
-    "config.yaml": "75b65a3f1e3e673a2738cd5361ad9478",
-    "ground_truth/customers.csv": "c1a1a29c73e6af1febce3f4b5182e263",
-    "ground_truth/intents.json": "f488d71501a9c77a835a59116116f37c",
-    "ground_truth/malformed.json": "5bbec1d654225105b99002c36f2ac3e9",
-    "ground_truth/pii.json": "b983596f14af337bd38f7f1db5de1303",
-    "zendesk/tickets.jsonl": "00a209c60d35684fc4c2267bbb8d3a9a",
+    "config.yaml": "d27b80ed55effed49bcc63f5fa38e1b5",
+    "ground_truth/customers.csv": "4500489c8c89223ff61fbfc2a8ffc688",
+    "ground_truth/intents.json": "8ff97dbf9f808ef57fe3979d1d6a565f",
+    "ground_truth/malformed.json": "2e877519ae9feb1f6cb1ff29de82ffb8",
+    "ground_truth/pii.json": "56c60a5d3ae220eef0895ddc8f62c043",
+    "zendesk/tickets.jsonl": "e0b7ff041b5ee59ba63087501ad58736",
 }
 # the GA4 rows (not the Parquet bytes, which name the pyarrow version) and problems.json
 # without the later ``page_paths`` key
-_PINNED_GA4_ROWS = "f33a7f0afb5600de825ff55874ffbe03"
-_PINNED_PROBLEMS = "bc646faac549d8f692b94a61c0c213fd"
+_PINNED_GA4_ROWS = "bd4930e5ef26b28236a61d2bd6d3ebf5"
+_PINNED_PROBLEMS = "73c07de05e370b078b723ecfa5d20a74"
 
 
 def _digests(root: Path) -> dict[str, str]:

@@ -49,6 +49,7 @@ from kizuki.analytics.identity import browser_links, identity_coverage, resolve_
 from kizuki.analytics.journey_stream import journey_events
 from kizuki.analytics.local_time import UTC_ZONE
 from kizuki.analytics.overview import data_overview
+from kizuki.analytics.selfservice_step import SELFSERVICE_TABLES, selfservice_step
 from kizuki.analytics.sessions import (
     DEFAULT_STAGES,
     daily_from_session_days,
@@ -428,6 +429,13 @@ STEPS: tuple[Step, ...] = (
         uses=("contacts", "classified"),
         switch="contact_reasons",
         requires=_ML,
+    ),
+    Step(
+        "selfservice",
+        SELFSERVICE_TABLES,
+        selfservice_step,
+        needs=("contacts",),
+        uses=("stream", "classified"),
     ),
 )
 

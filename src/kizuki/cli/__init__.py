@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from kizuki.cli import analysis, batches, data, inspect_cmd, intents, output
+from kizuki.cli import analysis, batches, data, inspect_cmd, intents, output, search
 from kizuki.cli.options import err, state
 from kizuki.errors import KizukiError
 
@@ -67,6 +67,7 @@ def _main(
 for module in (data, batches, analysis, output, inspect_cmd):
     module.register(app)
 app.add_typer(intents.app, name="intents")
+app.add_typer(search.app, name="search")
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -56,6 +56,22 @@ def export_friction(
     out.print(f"wrote {rows} friction points to {path}")
 
 
+def export_selfservice(
+    out_file: Annotated[Path, typer.Option("--out", help="File to write.")],
+    store: StoreOpt = None,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="File format: csv or json.")
+    ] = ExportFormat.csv,
+) -> None:
+    """Write self-resolution per intent and channel with the channel-fit recommendation:
+    intent, channel, attempts, successes, success_rate, ci_low, ci_high, recommendation
+    (digital_first, improve_content, human); channel self_service is all digital channels
+    together (run `kizuki analyze` first)."""
+    kz = open_kizuki(store)
+    path, rows = kz.export_selfservice(out_file, fmt.value)
+    out.print(f"wrote {rows} intent and channel rows to {path}")
+
+
 def demo(
     config: CompanyConfigOpt = None,
     customers: Annotated[int | None, typer.Option(help="Number of customers.")] = None,
@@ -93,5 +109,6 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.command()(report)
     export_app.command("friction")(export_friction)
+    export_app.command("selfservice")(export_selfservice)
     app.add_typer(export_app, name="export")
     app.command()(demo)

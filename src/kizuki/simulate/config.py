@@ -79,7 +79,7 @@ class Behaviour(_Model):
     engagement_share: Probability = 0.6
     background_error_rate: Probability = 0.01
     background_loop_rate: Probability = 0.03
-    background_search_rate: Probability = 0.05
+    background_search_rate: Probability = 0.0
     search_click_rate: Probability = 0.65
     background_chatbot_rate: Probability = 0.008
     goal_rate: Probability = 0.35
@@ -170,6 +170,11 @@ class SelfService(_Model):
 
     attempt_rate: Probability = 0.55
     chatbot_share: Probability = 0.3
+    # after the attempt the customer goes back to the product (page views after the help) with
+    # these probabilities: the "return to task" a success leaves in the event stream
+    return_after_success: Probability = 0.85
+    return_after_failure: Probability = 0.3
+    return_pages_mean: Annotated[float, Field(ge=0.0, le=20.0)] = 2.0
 
 
 class Support(_Model):

@@ -76,6 +76,8 @@ def plant_problems(
         attempt = rng.random(k) < ss.attempt_rate
         chatbot = attempt & (rng.random(k) < ss.chatbot_share)
         ss_ok = attempt & (rng.random(k) < prob.selfservice_success)
+        # a help search cannot solve an intent the help centre has no article for (the bot can)
+        ss_ok &= chatbot | bool(cat.intent_has_content[cat.intent_names.index(prob.intent)])
         q = min(
             1.0, prob.contact_rate / max(1e-9, 1.0 - ss.attempt_rate * prob.selfservice_success)
         )
@@ -103,6 +105,7 @@ def plant_problems(
         s.n_browse[:] = rng.integers(0, 3, k)
         add_selfservice(cat, s, rng, intent, lang, attempt & ~chatbot, ss_ok)
         s.chatbot[:] = chatbot
+        add_return_to_task(cfg, s, rng, attempt, ss_ok)
         sessions.append(s)
         hit_ent.append(affected.astype(np.int64))
         hit_ts.append(t)
@@ -137,6 +140,23 @@ def plant_problems(
         hit_unresolved=hit_unresolved,
         eligible=eligible_counts,
     )
+
+
+def add_return_to_task(
+    cfg: SimConfig,
+    s: SessionSpecs,
+    rng: np.random.Generator,
+    attempted: NDArray[np.bool_],
+    success: NDArray[np.bool_],
+) -> None:
+    """Attempt sessions go back to the product afterwards (``n_after`` pages), more often
+    after a success (``selfservice.return_after_success`` / ``return_after_failure``)."""
+    ss = cfg.selfservice
+    n = len(s)
+    p = np.where(success, ss.return_after_success, ss.return_after_failure)
+    goes_on = attempted & (rng.random(n) < p)
+    pages = 1 + rng.poisson(ss.return_pages_mean, n)
+    s.n_after[:] = np.where(goes_on, pages, s.n_after)
 
 
 def add_selfservice(

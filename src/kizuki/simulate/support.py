@@ -17,7 +17,7 @@ from kizuki.simulate.catalog import Catalog
 from kizuki.simulate.clock import DAY_US, HOUR_US, MINUTE_US, Clock
 from kizuki.simulate.config import SimConfig
 from kizuki.simulate.population import MONTH_DAYS, NEVER, Population
-from kizuki.simulate.problems import add_selfservice
+from kizuki.simulate.problems import add_return_to_task, add_selfservice
 from kizuki.simulate.specs import Columns, ContactRequests, SelfServiceAttempts, SessionSpecs
 
 __all__ = [
@@ -73,11 +73,13 @@ def simulate_background(
     intent = rng.choice(p_intent.size, size=k, p=p_intent).astype(np.int16)
     chatbot = rng.random(k) < cfg.selfservice.chatbot_share
     rate = np.array([i.selfservice_success for i in cfg.intents])[intent]
-    success = rng.random(k) < rate
+    # a help search cannot solve an intent the help centre has no article for (the bot can)
+    success = (rng.random(k) < rate) & (chatbot | cat.intent_has_content[intent])
     sessions = SessionSpecs.new(ent, ts - MINUTE_US, cat.intent_stage[intent])
     sessions.n_browse[:] = rng.integers(0, 3, k)
     add_selfservice(cat, sessions, rng, intent, pop.lang[ent], ~chatbot, success)
     sessions.chatbot[:] = chatbot
+    add_return_to_task(cfg, sessions, rng, np.ones(k, dtype=np.bool_), success)
     attempts = SelfServiceAttempts(
         ent=ent,
         ts=ts,

@@ -1,0 +1,71 @@
+"""The ``selfservice`` step of ``kizuki analyze``: self-resolution per intent and channel, the
+channel fit, the mismatch ranking and the content gaps (docs/selfservice.md)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kizuki.analytics.selfservice import (
+    attempt_outcomes,
+    chatbot_attempts,
+    selfservice_table,
+    web_attempts,
+)
+from kizuki.analytics.selfservice_gaps import (
+    articles_by_intent,
+    content_gaps,
+    selfservice_mismatch,
+)
+
+if TYPE_CHECKING:
+    from kizuki.analytics.pipeline import RunContext
+
+__all__ = ["SELFSERVICE_TABLES", "selfservice_step"]
+
+SELFSERVICE_TABLES = ("result_selfservice", "result_selfservice_mismatch", "result_content_gaps")
+#: The intent model's answer for a contact that fits no intent (IntentClassifier's default).
+OOS_LABEL = "out_of_scope"
+_CONTACT_COLUMNS = ["contact_id", "customer_id", "channel", "opened_at", "status", "intent"]
+
+
+def _optional(ctx: RunContext, name: str) -> Any:
+    """A result this run wrote, else an earlier run's, else None."""
+    if name in ctx.written or name in ctx.pending or name in ctx.store.list_tables():
+        return ctx.table(name)
+    return None
+
+
+def selfservice_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
+    """The three tables of :data:`SELFSERVICE_TABLES`."""
+    config = ctx.settings.selfservice
+    queries = _optional(ctx, "result_query_intents")
+    web = ctx.store.to_arrow(web_attempts(ctx.stream(), queries)).to_pandas()
+    contacts_expr = ctx.contacts_with_model_intents()
+    contacts = ctx.store.to_arrow(contacts_expr.select(*_CONTACT_COLUMNS)).to_pandas()
+    attempts = attempt_outcomes(web, chatbot_attempts(contacts), contacts, config)
+    fit = selfservice_table(attempts, contacts, config, ctx.settings.seed)
+    content = ctx.store.to_arrow(ctx.table("content").select("content_id", "intents")).to_pandas()
+    articles = articles_by_intent(content)
+    fix = _optional(ctx, "result_fix_first")
+    revenue = (
+        ctx.store.to_arrow(fix.select("intent", "revenue_at_risk")).to_pandas()
+        if fix is not None
+        else None
+    )
+    topics_table = _optional(ctx, "result_new_topics")
+    topics = (
+        ctx.store.to_arrow(topics_table.select("topic_id", "contacts", "label")).to_pandas()
+        if topics_table is not None
+        else None
+    )
+    return {
+        "result_selfservice": fit,
+        "result_selfservice_mismatch": selfservice_mismatch(
+            fit, attempts, articles, revenue, config
+        ),
+        "result_content_gaps": content_gaps(
+            fit, attempts, contacts, articles, topics, config, oos_label=OOS_LABEL
+        ),
+    }

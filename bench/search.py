@@ -20,7 +20,7 @@ corpus (words drawn from the FAQ vocabulary), and the build time of 100,000 arti
 without the sentence encoder (``dense=False``). The latency of dense rows is measured on the
 real corpus.
 
-    .venv/bin/python bench/search.py                 # everything (~6 min on 2 cores)
+    .venv/bin/python bench/search.py                 # everything (~8 min on 2 cores)
     .venv/bin/python bench/search.py --no-dense      # lexical rows and timings only
     .venv/bin/python bench/search.py --no-timings
 
@@ -113,6 +113,7 @@ def run_variant(
     *,
     learned: bool,
     clicks: bool,
+    z_scores: bool = True,
 ) -> tuple[dict[str, Any], dict[str, float] | None]:
     """Scores of one row, by 5-fold cross-validation where anything is learned."""
     qids = list(queries)
@@ -129,8 +130,9 @@ def run_variant(
         index = base.with_clicks(click_pairs(train, queries, qrels) if clicks else None)
         index = index.restrict(signals)
         if learned:
-            index.fit_ranker({q: queries[q] for q in train}, qrels, seed=SEED)
-            weights.append(index.weights_)
+            index.fit_ranker({q: queries[q] for q in train}, qrels, seed=SEED, z_scores=z_scores)
+            z = {f"{s}:z": w for s, w in index.z_weights_.items() if z_scores}
+            weights.append({**index.weights_, **z})
         ranks = index.rank([queries[q] for q in test], DEPTH)
         rankings.update(zip(test, ranks, strict=True))
     mean = {s: float(np.mean([w[s] for w in weights])) for s in weights[0]} if weights else None
@@ -152,22 +154,34 @@ def accuracy(dense: bool) -> list[dict[str, Any]]:
     base = SearchIndex.build(docs, dense=dense)
     build_s = time.perf_counter() - started
     print(f"(Kizuki index over {len(docs):,} articles, dense={dense}: {build_s:.1f} s)", flush=True)
-    variants: list[tuple[str, tuple[str, ...], bool, bool]] = [
-        ("kizuki: BM25 words", ("words",), False, False),
-        ("+ char n-grams", ("words", "chars"), False, False),
-        ("+ title fields (equal weights)", LEXICAL, False, False),
-        ("+ learned combination (CV)", LEXICAL, True, False),
-        ("+ clicks of other queries (CV)", LEXICAL + LEXICAL_CLICKS, True, True),
+    # (name, signals, learned, clicks, z-scores)
+    variants: list[tuple[str, tuple[str, ...], bool, bool, bool]] = [
+        ("kizuki: BM25 words", ("words",), False, False, False),
+        ("+ char n-grams", ("words", "chars"), False, False, False),
+        ("+ title fields (equal weights)", LEXICAL, False, False, False),
+        ("+ learned combination, min-max only (CV)", LEXICAL, True, False, False),
+        ("+ z-scores in the combination (CV)", LEXICAL, True, False, True),
+        ("+ clicks of other queries (CV)", LEXICAL + LEXICAL_CLICKS, True, True, True),
     ]
     if dense:
         variants += [
-            ("lexical + dense (equal weights)", LEXICAL + DENSE, False, False),
-            ("lexical + dense, learned (CV)", LEXICAL + DENSE, True, False),
-            ("lexical + dense + clicks, learned (CV)", LEXICAL + DENSE + CLICKS, True, True),
+            ("lexical + dense (equal weights)", LEXICAL + DENSE, False, False, False),
+            ("lexical + dense, learned, min-max only (CV)", LEXICAL + DENSE, True, False, False),
+            ("lexical + dense, learned (CV)", LEXICAL + DENSE, True, False, True),
+            (
+                "lexical + dense + clicks, min-max only (CV)",
+                LEXICAL + DENSE + CLICKS,
+                True,
+                True,
+                False,
+            ),
+            ("lexical + dense + clicks, learned (CV)", LEXICAL + DENSE + CLICKS, True, True, True),
         ]
-    for name, signals, learned, clicks in variants:
+    for name, signals, learned, clicks, z_scores in variants:
         started = time.perf_counter()
-        scores, weights = run_variant(base, signals, queries, qrels, learned=learned, clicks=clicks)
+        scores, weights = run_variant(
+            base, signals, queries, qrels, learned=learned, clicks=clicks, z_scores=z_scores
+        )
         seconds = time.perf_counter() - started
         row = {"system": name, "signals": list(signals), **scores, "seconds": round(seconds, 1)}
         if weights:

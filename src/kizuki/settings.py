@@ -22,7 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from kizuki.analytics.channel_flows import FlowConfig
 from kizuki.analytics.contact_reasons import IntentConfig
+from kizuki.analytics.content_step import ContentConfig
 from kizuki.analytics.fix_first import FixFirstConfig
 from kizuki.analytics.friction import FrictionConfig
 from kizuki.analytics.identity import IdentityConfig
@@ -103,6 +105,16 @@ class AnalyzeSettings(BaseModel):
         default_factory=SelfServiceConfig,
         description="Self-resolution per intent and channel and the channel fit "
         "(docs/selfservice.md).",
+    )
+    flows: FlowConfig = Field(
+        default_factory=FlowConfig,
+        description="Channel flows per intent: churn window and the cost of each channel's "
+        "step (docs/selfservice.md).",
+    )
+    content: ContentConfig = Field(
+        default_factory=ContentConfig,
+        description="Help content and help search: readability, engagement, how articles are "
+        "found, failed queries (docs/content.md).",
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-pytest.importorskip("bm25s")
+pytest.importorskip("scipy")
 pytest.importorskip("sudachipy")
 
 ARTICLES = [

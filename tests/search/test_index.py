@@ -80,11 +80,12 @@ def test_with_clicks_and_restrict_reuse_the_articles(index: SearchIndex) -> None
     assert words.weights_ == {"words": 1.0}
 
 
-def test_fit_ranker_learns_weights_that_sum_to_one(index: SearchIndex) -> None:
+def test_fit_ranker_learns_min_max_and_z_score_weights_that_sum_to_one(index: SearchIndex) -> None:
     queries = {"a": "パスワード", "b": "請求書", "c": "解約", "d": "invoice"}
     qrels = {"a": {"pw": 1}, "b": {"bill": 2}, "c": {"cancel": 1}, "d": {"invoice-en": 1}}
     index.fit_ranker(queries, qrels)
-    assert sum(index.weights_.values()) == pytest.approx(1.0)
+    total = sum(index.weights_.values()) + sum(index.z_weights_.values())
+    assert total == pytest.approx(1.0)
     assert index.ranker_["fitted"] and index.ranker_["train_score"] == pytest.approx(1.0)
     assert evaluate(index, queries, qrels)["mrr"] == 1.0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kizuki.search.tokens import char_terms, word_terms
+from kizuki.search.tokens import char_key, char_keys, char_terms, word_ids, word_terms
 
 
 @pytest.mark.parametrize(
@@ -51,3 +51,32 @@ def test_latin_words_give_padded_trigrams() -> None:
 def test_text_without_letters_has_no_terms() -> None:
     assert word_terms("。、！ ") == []
     assert char_terms("。、！ ") == []
+
+
+TEXTS = [
+    "ゴミの出し方を教えて下さい",
+    "ﾊﾟｽﾜｰﾄﾞを忘れてしまいました。ろぐいんできません",
+    "アプリで login できない",
+    "How do I reset my password?",
+    "申込み・申し込み・申込、出来ない／できない",
+    "ＰＡＳＳＷＯＲＤ 123abc ①",
+    "",
+    "。、！ ",
+]
+
+
+def test_word_ids_give_the_terms_of_word_terms() -> None:
+    terms, rows, ids = word_ids(TEXTS)
+    for i, text in enumerate(TEXTS):
+        assert [terms[t] for t in ids[rows == i]] == word_terms(text), text
+
+
+def test_char_keys_are_the_keys_of_char_terms() -> None:
+    rows, keys = char_keys(TEXTS)
+    for i, text in enumerate(TEXTS):
+        assert sorted(keys[rows == i].tolist()) == sorted(map(char_key, char_terms(text))), text
+
+
+def test_char_keys_of_different_ngrams_differ() -> None:
+    ngrams = ["ご", "ごみ", "みご", "#lo", "log", "og#", "#l#"]
+    assert len({char_key(g) for g in ngrams}) == len(ngrams)

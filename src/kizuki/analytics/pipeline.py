@@ -42,6 +42,7 @@ from kizuki.analytics.contact_reasons import (
     topic_of_contacts,
     train_intent_model,
 )
+from kizuki.analytics.content_step import CONTENT_TABLES, content_step
 from kizuki.analytics.fix_first import fix_first
 from kizuki.analytics.friction import find_friction_points, friction_paths, friction_weekly
 from kizuki.analytics.friction_examples import friction_examples
@@ -436,6 +437,14 @@ STEPS: tuple[Step, ...] = (
         selfservice_step,
         needs=("contacts",),
         uses=("stream", "classified"),
+    ),
+    Step(
+        "content",
+        CONTENT_TABLES,
+        content_step,
+        needs=("content",),
+        uses=("stream", "classified"),
+        requires=("jreadability", "pyphen"),
     ),
 )
 

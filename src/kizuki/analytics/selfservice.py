@@ -28,7 +28,7 @@ the human channel that resolves the intent best.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import ibis
 import ibis.expr.types as ir
@@ -36,6 +36,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from kizuki.analytics.selfservice_em import AttemptArrays
 
 __all__ = [
     "DIGITAL_CHANNELS",
@@ -47,6 +50,7 @@ __all__ = [
     "human_rates",
     "selfservice_rates",
     "selfservice_table",
+    "success_probability",
     "web_attempts",
     "wilson_interval",
 ]
@@ -126,8 +130,8 @@ def web_attempts(stream: ir.Table, query_intents: ir.Table | None = None) -> ir.
     model's intent of its query from ``query_intents`` (``result_query_intents``).
     Columns: ``customer_id`` (NULL for an unlinked visitor), ``visitor_id``, ``session_key``,
     ``intent``, ``ts`` (first help row), ``searched``, ``viewed``, ``zero_results``, ``query``
-    (one of its queries) and ``returned`` (a journey page of the product followed the
-    attempt's last help row in the session: the customer went back to the task).
+    (one of its queries), ``queries`` (distinct queries) and ``returned`` (a journey page of
+    the product followed the attempt's last help row in the session: back to the task).
     """
     help_rows = stream.filter(stream.help_kind.isin(["search", "content"]))
     intent = help_rows.intent
@@ -156,6 +160,7 @@ def web_attempts(stream: ir.Table, query_intents: ir.Table | None = None) -> ir.
         viewed=rows.is_view.any(),
         zero_results=rows.zero.any(),
         query=rows.query.max(),
+        queries=rows.query.nunique(),
     )
     # back to the product: a journey page later in the session than the attempt's last help row
     journey = stream.filter(stream.is_journey.fill_null(False))
@@ -259,25 +264,14 @@ def selfservice_rates(
 
     Only linked attempts are measured (``attempts``); ``unlinked`` counts the others.
     """
-    from kizuki.analytics.selfservice_em import AttemptArrays, bootstrap_successes, fit_outcomes
+    from kizuki.analytics.selfservice_em import bootstrap_successes, fit_outcomes
 
     linked = attempts[attempts["linked"]].reset_index(drop=True)
     if not len(linked):
         return pd.DataFrame(columns=_DIGITAL_COLUMNS)
-    names = sorted(linked["intent"].astype(str).unique())
-    code = {name: i for i, name in enumerate(names)}
-    intent = linked["intent"].astype(str).map(code).to_numpy(np.intp)
-    channel = linked["channel"].map({c: i for i, c in enumerate(DIGITAL_CHANNELS)})
-    failed = (linked["contacted"] | linked["searched_again"]).to_numpy(bool)
-    data = AttemptArrays(
-        intent=intent,
-        channel=np.asarray(channel.to_numpy(), dtype=np.intp),
-        viewed=linked["viewed"].to_numpy(bool),
-        contacted=failed,
-        returned=linked["returned"].to_numpy(bool),
-        solved=linked["solved"].to_numpy(bool),
-        n_intents=len(names),
-    )
+    names, data = _arrays(linked)
+    intent = data.intent
+    failed = data.contacted
     fit = fit_outcomes(data, config.prior_strength)
     n_cells = len(names) * len(DIGITAL_CHANNELS)
     cell = intent * len(DIGITAL_CHANNELS) + data.channel
@@ -316,6 +310,38 @@ def selfservice_rates(
         "int64"
     )
     return table
+
+
+def _arrays(linked: pd.DataFrame) -> tuple[list[str], AttemptArrays]:
+    """The intents' names and the linked attempts as the EM's arrays."""
+    from kizuki.analytics.selfservice_em import AttemptArrays
+
+    names = sorted(linked["intent"].astype(str).unique())
+    code = {name: i for i, name in enumerate(names)}
+    channel = linked["channel"].map({c: i for i, c in enumerate(DIGITAL_CHANNELS)})
+    data = AttemptArrays(
+        intent=linked["intent"].astype(str).map(code).to_numpy(np.intp),
+        channel=np.asarray(channel.to_numpy(), dtype=np.intp),
+        viewed=linked["viewed"].to_numpy(bool),
+        contacted=(linked["contacted"] | linked["searched_again"]).to_numpy(bool),
+        returned=linked["returned"].to_numpy(bool),
+        solved=linked["solved"].to_numpy(bool),
+        n_intents=len(names),
+    )
+    return names, data
+
+
+def success_probability(attempts: pd.DataFrame, config: SelfServiceConfig) -> NDArray[np.float64]:
+    """Each attempt's estimated probability of success (the EM's posterior); NaN for attempts
+    of unlinked visitors."""
+    from kizuki.analytics.selfservice_em import fit_outcomes
+
+    out = np.full(len(attempts), np.nan)
+    mask = attempts["linked"].to_numpy(bool)
+    if mask.any():
+        _, data = _arrays(attempts[mask].reset_index(drop=True))
+        out[mask] = fit_outcomes(data, config.prior_strength).weight
+    return out
 
 
 def _row(

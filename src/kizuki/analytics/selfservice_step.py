@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from kizuki.analytics.channel_flows import channel_flows
 from kizuki.analytics.selfservice import (
     attempt_outcomes,
     chatbot_attempts,
     selfservice_table,
+    success_probability,
     web_attempts,
 )
 from kizuki.analytics.selfservice_gaps import (
@@ -24,7 +26,12 @@ if TYPE_CHECKING:
 
 __all__ = ["SELFSERVICE_TABLES", "selfservice_step"]
 
-SELFSERVICE_TABLES = ("result_selfservice", "result_selfservice_mismatch", "result_content_gaps")
+SELFSERVICE_TABLES = (
+    "result_selfservice",
+    "result_selfservice_mismatch",
+    "result_content_gaps",
+    "result_channel_flows",
+)
 #: The intent model's answer for a contact that fits no intent (IntentClassifier's default).
 OOS_LABEL = "out_of_scope"
 _CONTACT_COLUMNS = ["contact_id", "customer_id", "channel", "opened_at", "status", "intent"]
@@ -38,7 +45,7 @@ def _optional(ctx: RunContext, name: str) -> Any:
 
 
 def selfservice_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
-    """The three tables of :data:`SELFSERVICE_TABLES`."""
+    """The tables of :data:`SELFSERVICE_TABLES`."""
     config = ctx.settings.selfservice
     queries = _optional(ctx, "result_query_intents")
     web = ctx.store.to_arrow(web_attempts(ctx.stream(), queries)).to_pandas()
@@ -60,6 +67,14 @@ def selfservice_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
         if topics_table is not None
         else None
     )
+    subs = ctx.table("subscriptions")
+    ended = ctx.store.to_arrow(
+        subs.filter(subs.ended_at.notnull()).select("customer_id", "ended_at")
+    ).to_pandas()
+    attempts["success_probability"] = success_probability(attempts, config)
+    flows = channel_flows(
+        attempts, contacts, ended, window_days=config.window_days, config=ctx.settings.flows
+    )
     return {
         "result_selfservice": fit,
         "result_selfservice_mismatch": selfservice_mismatch(
@@ -68,4 +83,5 @@ def selfservice_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
         "result_content_gaps": content_gaps(
             fit, attempts, contacts, articles, topics, config, oos_label=OOS_LABEL
         ),
+        "result_channel_flows": flows,
     }

@@ -17,7 +17,8 @@ Signals (each a score per article for a query; see docs/search.md):
 A query is scored on every signal over all articles; the best ``n_candidates`` of each signal
 are the candidates, each signal is min-max normalised over them, and the score is the weighted
 sum (:mod:`kizuki.search.ranker`). Default weights are equal (untuned);
-:meth:`SearchIndex.fit_ranker` learns them from judged queries or clicks.
+:meth:`SearchIndex.fit_ranker` learns them from judged queries or clicks, and adds each
+signal's z-score over the candidates as a second feature with its own weight.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from kizuki.errors import ConfigError, NotFittedError, NotFoundError
 from kizuki.models.text import normalize
 from kizuki.search.clicks import ClickModel
 from kizuki.search.fields import Bm25Field, FloatArray, dense_available, encode
-from kizuki.search.ranker import METRICS, fit_weights, normalise
+from kizuki.search.ranker import METRICS, fit_weights, normalise, standardise
 from kizuki.search.tokens import char_keys, word_ids, word_terms
 
 __all__ = ["DENSE_AUTO_MAX_DOCS", "SIGNALS", "SearchIndex"]
@@ -157,6 +158,7 @@ class SearchIndex:
         self._requested: tuple[str, ...] | None = None
         self.signals_ = self._signals(None)
         self.weights_ = self._start_weights()
+        self.z_weights_ = dict.fromkeys(self.signals_, 0.0)
         self.ranker_: dict[str, Any] = {"fitted": False}
         return self
 
@@ -225,6 +227,7 @@ class SearchIndex:
         new._set_clicks(clicks)
         new.signals_ = new._signals(self._requested)
         new.weights_ = new._start_weights()
+        new.z_weights_ = dict.fromkeys(new.signals_, 0.0)
         new.ranker_ = {"fitted": False}
         return new
 
@@ -243,6 +246,7 @@ class SearchIndex:
             raise ConfigError(f"this index has none of the signals {list(wanted)}")
         new.weights = None
         new.weights_ = new._start_weights()
+        new.z_weights_ = dict.fromkeys(new.signals_, 0.0)
         new.ranker_ = {"fitted": False}
         return new
 
@@ -289,19 +293,23 @@ class SearchIndex:
         self, query: str, k: int, clicks: ClickModel | None
     ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
         """Rows, scores and normalised features of the ``k`` best articles."""
-        rows, features = self._candidates(query, clicks)
+        rows, raw = self._candidates(query, clicks)
         if not len(rows):
             empty = np.zeros(0)
             return rows, empty, np.zeros((0, len(self.signals_)))
+        features = normalise(raw)
         weights = np.array([self.weights_[s] for s in self.signals_])
         scores = features @ weights
+        z_weights = np.array([self.z_weights_[s] for s in self.signals_])
+        if z_weights.any():
+            scores = scores + standardise(raw) @ z_weights
         order = np.lexsort((np.arange(len(rows)), -scores))[:k]
         return rows[order], scores[order], features[order]
 
     def _candidates(
-        self, query: str, clicks: ClickModel | None, *, raw: bool = False
+        self, query: str, clicks: ClickModel | None
     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """Candidate rows (in first-stage order) and their normalised features."""
+        """Candidate rows (in first-stage order) and their raw signal values."""
         words, chars = word_terms(query), char_keys([query])[1].tolist()
         if not words and not chars:
             return np.zeros(0, dtype=np.int64), np.zeros((0, len(self.signals_)))
@@ -340,8 +348,7 @@ class SearchIndex:
                 columns.append(clicks.popularity[rows])
             else:  # a click signal while fitting without clicks for this query
                 columns.append(np.zeros(len(rows), dtype=np.float32))
-        features = np.column_stack(columns).astype(np.float64)
-        return rows, features if raw else normalise(features)
+        return rows, np.column_stack(columns).astype(np.float64)
 
     # -- learning the combination ----------------------------------------------------------
     def fit_ranker(
@@ -352,10 +359,13 @@ class SearchIndex:
         metric: str = "mrr",
         folds: int = 5,
         seed: int = 0,
+        z_scores: bool = True,
     ) -> SearchIndex:
         """Learn the signal weights from judged ``queries`` (id → text) and ``qrels`` (id →
         {content_id: grade}, grade ≥ 1 relevant) by coordinate ascent on ``metric`` (``mrr``,
-        ``hit@1`` or ``ndcg@10``); see :mod:`kizuki.search.ranker`.
+        ``hit@1`` or ``ndcg@10``); see :mod:`kizuki.search.ranker`. Each signal enters twice,
+        min-max normalised (``weights_``) and, with ``z_scores``, z-scored over the candidates
+        (``z_weights_``); the weights sum to 1.
 
         When the index has click signals, a judged query must not meet its own clicks: the
         queries are split into ``folds`` (shuffled with ``seed``) and each fold's features come
@@ -384,16 +394,19 @@ class SearchIndex:
                 parts.append((members, self._click_model(mask) if mask.any() else None))
         for members, clicks in parts:
             for i in members:
-                rows, features = self._candidates(texts[i], clicks)
+                rows, raw = self._candidates(texts[i], clicks)
                 judged = qrels.get(ids[i]) or {}
                 grades = np.array(
                     [judged.get(str(c), 0) for c in self.docs_["content_id"].iloc[rows]],
                     dtype=np.float64,
                 )
-                groups.append((features, grades))
-        start = np.ones(len(self.signals_))
-        weights, score = fit_weights(groups, start, metric=metric)
-        self.weights_ = {s: float(w) for s, w in zip(self.signals_, weights, strict=True)}
+                forms = [normalise(raw), standardise(raw)] if z_scores else [normalise(raw)]
+                groups.append((np.hstack(forms), grades))
+        n = len(self.signals_)
+        weights, score = fit_weights(groups, np.ones(len(forms) * n), metric=metric)
+        weights = np.concatenate([weights, np.zeros(2 * n - len(weights))])
+        self.weights_ = {s: float(w) for s, w in zip(self.signals_, weights[:n], strict=True)}
+        self.z_weights_ = {s: float(w) for s, w in zip(self.signals_, weights[n:], strict=True)}
         self.ranker_ = {
             "fitted": True,
             "metric": metric,

@@ -4,7 +4,10 @@ scores, its weights fitted by coordinate ascent on a ranking metric.
 For each query the index scores a few hundred *candidates* (the best of its first-stage BM25 and
 dense scores) on every signal; each signal is min-max normalised over the candidates (so a
 signal's scale, which varies from query to query, does not matter), and the final score is
-``sum(weight * normalised signal)`` with weights that sum to 1.
+``sum(weight * normalised signal)`` with weights that sum to 1. A learned ranking also gives
+each signal's z-score over the candidates (:func:`standardise`) a weight: min-max lets one
+outlier squeeze every other candidate towards 0, the z-score does not (on localgovFAQ this adds
+about +0.02 hit@1, within the noise of 375 queries but in every signal set tried).
 
 :func:`fit_weights` is coordinate ascent (Metzler & Croft, "Linear feature-based models for
 information retrieval", 2007): starting from the given weights, try each weight in turn at each
@@ -24,7 +27,7 @@ from numpy.typing import NDArray
 
 from kizuki.errors import ConfigError
 
-__all__ = ["METRICS", "fit_weights", "normalise"]
+__all__ = ["METRICS", "fit_weights", "normalise", "standardise"]
 
 METRICS = ("mrr", "hit@1", "ndcg@10")
 GRID = (0.0, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
@@ -37,6 +40,19 @@ def normalise(features: NDArray[np.float64]) -> NDArray[np.float64]:
     span = features.max(axis=0, keepdims=True) - low
     out: NDArray[np.float64] = np.divide(
         features - low, span, out=np.zeros_like(features), where=span > 0
+    )
+    return out
+
+
+def standardise(features: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Z-score each column of ``features`` (candidates × signals) over the candidates (0 for a
+    constant column): unlike min-max, a lone outlier does not squeeze the other candidates."""
+    spread = features.std(axis=0, keepdims=True)
+    out: NDArray[np.float64] = np.divide(
+        features - features.mean(axis=0, keepdims=True),
+        spread,
+        out=np.zeros_like(features),
+        where=spread > 0,
     )
     return out
 

@@ -156,7 +156,7 @@ def content_rows(
             out["content_id"].append(f"{c.id}-{LANGS[lang]}")
             out["kind"].append("faq")
             out["title"].append(title)
-            out["body"].append(text.article_body(title, intents[c.intent], lang))
+            out["body"].append(text.article_body(title, intents[c.intent], lang, c.style))
             out["language"].append(LANGS[lang])
             out["url"].append(f"{cfg.company.site_url}/help/{LANGS[lang]}/articles/{c.id}")
             out["intents"].append(json.dumps([c.intent]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -151,6 +151,8 @@ class Content(_Model):
     intent: Name
     title_ja: str
     title_en: str
+    # "dense": written as one long formal paragraph, no numbered steps (hard to read)
+    style: Literal["plain", "dense"] = "plain"
 
 
 class Channel(_Model):

@@ -483,9 +483,12 @@ class TextMaker:
         template = self._pick((_MENTION_JA if lang == 0 else _MENTION_EN)[kind])
         return template.format(name=name, topic=topic)
 
-    def article_body(self, title: str, intent: Intent, lang: int) -> str:
-        """The body of a help article: a lead and the intent's steps."""
+    def article_body(self, title: str, intent: Intent, lang: int, style: str = "plain") -> str:
+        """The body of a help article: a lead and the intent's steps (numbered), or for a
+        ``dense`` article one long formal paragraph with the steps run together."""
         steps = intent.steps_ja if lang == 0 else intent.steps_en
+        if style == "dense":
+            return _dense_body(title, steps, lang)
         if lang == 0:
             lines = [f"{title}について説明します。"]
             lines += [f"{i}. {s}" for i, s in enumerate(steps, 1)]
@@ -495,3 +498,23 @@ class TextMaker:
             lines += [f"{i}. {s}" for i, s in enumerate(steps, 1)]
             lines.append("If this does not help, contact us through the support form.")
         return "\n".join(lines)
+
+
+def _dense_body(title: str, steps: list[str], lang: int) -> str:
+    """A hard-to-read article: formal wording, the steps in one sentence, no list."""
+    if lang == 0:
+        joined = "、".join(s.rstrip("。") for s in steps)
+        return (
+            f"{title}に関しましては、当該機能の仕様上の制約及び利用環境に起因する事象が想定される"
+            f"ため、{joined}等の所定の手順を順次実施の上、設定内容の整合性を確認頂く必要が有ります。"
+            "尚、上記手順実施後も事象が継続する場合には、環境依存の要因も考えられる為、"
+            "利用環境及び設定内容を再度確認の上、所定の窓口へ問い合わせ願います。"
+        )
+    joined = ", and subsequently ".join(s.rstrip(".").lower() for s in steps)
+    return (
+        f"Regarding {title.lower()}, owing to functional specifications and configuration-"
+        f"dependent circumstances, it is necessary that you {joined}, notwithstanding any "
+        "environment-specific considerations that may necessitate further investigation, "
+        "after which, should the phenomenon persist, correspondence with our designated "
+        "support organisation is recommended."
+    )

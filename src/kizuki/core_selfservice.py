@@ -48,6 +48,30 @@ class SelfServiceMethods:
         (``result_content_gaps``)."""
         return self.result("result_content_gaps")
 
+    def channel_flows(self) -> pd.DataFrame:
+        """Per intent, the paths customers take from channel to channel, where they end
+        (resolved, escalated, abandoned, churned) and what they cost (``result_channel_flows``)."""
+        return self.result("result_channel_flows")
+
+    def content_articles(self) -> pd.DataFrame:
+        """Each help article: readability, time on it, how it is found, contacts after it, and
+        its gap (``result_content_articles``)."""
+        return self.result("result_content_articles")
+
+    def content_intents(self) -> pd.DataFrame:
+        """Time on help articles per intent (``result_content_intents``)."""
+        return self.result("result_content_intents")
+
+    def search_weekly(self) -> pd.DataFrame:
+        """Help search per intent and week: hit rate, zero-result and reformulation rates
+        (``result_search_weekly``)."""
+        return self.result("result_search_weekly")
+
+    def failed_queries(self) -> pd.DataFrame:
+        """Help searches that found or opened nothing, by intent and query, most frequent first
+        (``result_failed_queries``): the content to write next."""
+        return self.result("result_failed_queries")
+
     def selfservice_export(self) -> pd.DataFrame:
         """The table ``kizuki export selfservice`` writes: one row per intent and channel
         (plus ``self_service`` per intent), columns :data:`SELFSERVICE_EXPORT_COLUMNS`."""

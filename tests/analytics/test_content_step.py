@@ -11,6 +11,7 @@ from kizuki.analytics.content_step import (
     ContentConfig,
     article_table,
     failed_queries,
+    group_failed_queries,
     search_weekly,
 )
 from kizuki.store import open_store
@@ -130,3 +131,26 @@ def test_article_table_marks_articles_not_found_and_not_resolving() -> None:
     assert table.loc["a2", "score_change"] == pytest.approx(-5.0)
     assert table.loc["a3", "views"] == 0 and table.loc["a3", "gap"] == ""
     assert np.isnan(table.loc["a1", "score_change"])
+
+
+def test_failed_queries_without_an_intent_are_grouped_into_topics() -> None:
+    """Two subjects no intent covers become two topics; a query with an intent keeps none; the
+    same input and seed give the same topics; too few queries are left ungrouped."""
+    garbage = [f"粗大ゴミ 出し方 {w}" for w in ("冷蔵庫", "ソファ", "自転車", "タンス", "机")]
+    pension = [f"年金 手続き {w}" for w in ("書類", "期限", "窓口", "変更", "必要")]
+    english = ["export invoice pdf", "invoice pdf download"]
+    queries = garbage * 2 + pension * 2 + english
+    intents = ["out_of_scope"] * 10 + [""] * 10 + ["invoice_download"] * 2
+    failed = pd.DataFrame(
+        {"intent": intents, "query": queries, "searches": np.arange(len(queries)) + 1}
+    )
+    grouped = group_failed_queries(failed, min_queries=10, seed=0)
+    assert (grouped["topic"].iloc[-2:] == "").all()
+    topics = grouped["topic"].iloc[:-2]
+    assert (topics != "").all()
+    assert topics.iloc[:10].nunique() == 1 and topics.iloc[10:20].nunique() == 1
+    assert topics.iloc[0] != topics.iloc[10]
+    assert "ゴミ" in topics.iloc[0] or "粗大" in topics.iloc[0]
+    again = group_failed_queries(failed, min_queries=10, seed=0)
+    pd.testing.assert_frame_equal(grouped, again)
+    assert (group_failed_queries(failed, min_queries=21, seed=0)["topic"] == "").all()

@@ -45,6 +45,12 @@ def _stream() -> ibis.Table:
         ("C1", "C1", "b", 60, "search", None, "請求書 再発行", 0, False),
         # an anonymous visitor reads the login article without searching
         (None, "anon", "c", 5, "content", "login", None, None, False),
+        # C2 reads it and comes back to the product in a new session 50 minutes later;
+        # C3 only 200 minutes later (past the return window)
+        ("C2", "C2", "d", 0, "content", "login", None, None, False),
+        ("C2", "C2", "e", 50, None, None, None, None, True),
+        ("C3", "C3", "f", 0, "content", "login", None, None, False),
+        ("C3", "C3", "g", 200, None, None, None, None, True),
     ]
     cols = [
         "customer_id",
@@ -66,7 +72,14 @@ def _stream() -> ibis.Table:
 def test_web_attempts_group_sessions_and_take_the_query_intent_from_the_model() -> None:
     queries = ibis.memtable(pd.DataFrame({"query": ["請求書 再発行"], "intent": ["billing"]}))
     web = web_attempts(_stream(), queries).to_pandas().sort_values("session_key")
-    assert web["session_key"].tolist() == ["a", "b", "c"]
+    assert web["session_key"].tolist() == ["a", "b", "c", "d", "f"]
+    assert web.set_index("session_key")["returned"].to_dict() == {
+        "a": True,  # a product page later in the session
+        "b": False,
+        "c": False,
+        "d": True,  # a new session 50 minutes later
+        "f": False,  # 200 minutes later: past return_minutes
+    }
     a, b, c = (web.iloc[i] for i in range(3))
     assert (a["intent"], a["searched"], a["viewed"], a["returned"]) == ("login", True, True, True)
     assert (b["intent"], b["zero_results"], b["returned"]) == ("billing", True, False)

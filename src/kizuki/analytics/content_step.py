@@ -15,7 +15,9 @@ whether contacts follow; per intent and week, the search hit rate; the failed qu
   the session).
 - **Failed queries** (``result_failed_queries``): searches that found nothing or opened
   nothing, grouped by intent and normalised query, most frequent first: the content to write
-  next.
+  next. Kept queries with no known intent (none, or out of scope) are clustered by the topic
+  discoverer (:class:`~kizuki.models.topics.IntentDiscoverer`, the run's seed) when there are
+  at least ``min_topic_queries`` of them; ``topic`` holds the topic's label.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ __all__ = [
     "article_table",
     "content_step",
     "failed_queries",
+    "group_failed_queries",
     "search_weekly",
 ]
 
@@ -73,6 +76,14 @@ class ContentConfig(BaseModel):
     failed_queries: Annotated[
         int, Field(ge=1, le=10_000, description="failed queries kept, most frequent first")
     ] = 200
+    min_topic_queries: Annotated[
+        int,
+        Field(
+            ge=2,
+            description="failed queries with no known intent needed before they are grouped "
+            "into discovered topics",
+        ),
+    ] = 20
 
 
 def _view_context(stream: ir.Table, views: ir.Table) -> ir.Table:
@@ -233,6 +244,26 @@ def failed_queries(
     return collect
 
 
+def group_failed_queries(
+    failed: pd.DataFrame, *, min_queries: int, seed: int, oos_label: str = "out_of_scope"
+) -> pd.DataFrame:
+    """``failed`` with a ``topic`` column: for the queries with no known intent (empty or
+    ``oos_label``), the label of their discovered topic (each distinct query weighted once);
+    empty for the others, and for all when fewer than ``min_queries`` have no intent."""
+    out = failed.copy()
+    out["topic"] = ""
+    todo = out["intent"].fillna("").isin(("", oos_label)).to_numpy()
+    if int(todo.sum()) < min_queries:
+        return out
+    from kizuki.models.topics import IntentDiscoverer
+
+    texts = out.loc[todo, "query"].astype(str).tolist()
+    model = IntentDiscoverer(random_state=seed).fit(texts)
+    names = {int(t.topic_id): str(t.label) or f"topic {t.topic_id}" for t in model.topics_}
+    out.loc[todo, "topic"] = [names[int(t)] for t in np.asarray(model.labels_)]
+    return out
+
+
 def _normal_query(query: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", str(query)).lower().split())
 
@@ -277,7 +308,9 @@ def content_step(ctx: RunContext) -> dict[str, object]:
         for cid in ids:
             intents_of.setdefault(cid, []).append(intent)
     window = settings.selfservice.window_days
-    web = store.to_arrow(web_attempts(stream, queries)).to_pandas()
+    web = store.to_arrow(
+        web_attempts(stream, queries, settings.selfservice.return_minutes)
+    ).to_pandas()
     attempts = attempt_outcomes(web, chatbot_attempts(contacts), contacts, settings.selfservice)
     # attempt_outcomes puts the web attempts first, in their order
     contacted = attempts["contacted"].iloc[: len(web)].reset_index(drop=True)
@@ -296,8 +329,10 @@ def content_step(ctx: RunContext) -> dict[str, object]:
             engagement_per_intent(views_expr, content)
         ).to_pandas(),
         "result_search_weekly": search_weekly(web, contacted, ctx.timezone),
-        "result_failed_queries": failed_queries(stream, queries, settings.content.failed_queries)(
-            store
+        "result_failed_queries": group_failed_queries(
+            failed_queries(stream, queries, settings.content.failed_queries)(store),
+            min_queries=settings.content.min_topic_queries,
+            seed=settings.seed,
         ),
     }
 

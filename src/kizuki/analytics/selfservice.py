@@ -103,6 +103,14 @@ class SelfServiceConfig(BaseModel):
             description="pseudo-count that shrinks each intent's rates towards all intents'",
         ),
     ] = 10.0
+    return_minutes: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="minutes after an attempt in which a product page means the customer "
+            "went back to the task",
+        ),
+    ] = 120.0
     min_attempts: Annotated[
         int, Field(ge=1, description="attempts below which a channel gets no recommendation")
     ] = 20
@@ -122,7 +130,9 @@ def wilson_interval(
     return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
-def web_attempts(stream: ir.Table, query_intents: ir.Table | None = None) -> ir.Table:
+def web_attempts(
+    stream: ir.Table, query_intents: ir.Table | None = None, return_minutes: float = 120.0
+) -> ir.Table:
     """Help-search and FAQ attempts: one row per (person, session, intent) of the journey
     stream's help searches and article views, computed in the engine.
 
@@ -131,7 +141,8 @@ def web_attempts(stream: ir.Table, query_intents: ir.Table | None = None) -> ir.
     Columns: ``customer_id`` (NULL for an unlinked visitor), ``visitor_id``, ``session_key``,
     ``intent``, ``ts`` (first help row), ``searched``, ``viewed``, ``zero_results``, ``query``
     (one of its queries), ``queries`` (distinct queries) and ``returned`` (a journey page of
-    the product followed the attempt's last help row in the session: back to the task).
+    the product within ``return_minutes`` after the attempt's last help row, in the same
+    session or a new one: back to the task).
     """
     help_rows = stream.filter(stream.help_kind.isin(["search", "content"]))
     intent = help_rows.intent
@@ -162,12 +173,27 @@ def web_attempts(stream: ir.Table, query_intents: ir.Table | None = None) -> ir.
         query=rows.query.max(),
         queries=rows.query.nunique(),
     )
-    # back to the product: a journey page later in the session than the attempt's last help row
+    # back to the product: a journey page of the visitor within return_minutes after the
+    # attempt's last help row, in the same session or a new one (a range join in the engine)
     journey = stream.filter(stream.is_journey.fill_null(False))
-    last = journey.group_by(_sk="session_key").aggregate(_last_page=journey.ts.max())
-    joined = grouped.left_join(last, grouped.session_key == last._sk)
-    returned = (joined._last_page > joined.last_help).fill_null(False)
-    return joined.mutate(returned=returned).drop("_sk", "_last_page", "last_help")
+    journey = journey.select(_v=journey.visitor_id, _t=journey.ts)
+    keys = grouped.select(_kv="visitor_id", _ks="session_key", _ki="intent", _kt="last_help")
+    window = ibis.interval(seconds=int(return_minutes * 60))
+    hits = keys.join(
+        journey,
+        [keys._kv == journey._v, journey._t > keys._kt, journey._t <= keys._kt + window],
+    )
+    back = hits.select("_kv", "_ks", "_ki").distinct().mutate(_back=ibis.literal(True))
+    joined = grouped.left_join(
+        back,
+        [
+            grouped.visitor_id == back._kv,
+            grouped.session_key == back._ks,
+            grouped.intent == back._ki,
+        ],
+    )
+    returned = joined._back.fill_null(False)
+    return joined.mutate(returned=returned).drop("_kv", "_ks", "_ki", "_back", "last_help")
 
 
 def chatbot_attempts(contacts: pd.DataFrame) -> pd.DataFrame:
@@ -371,7 +397,17 @@ def human_rates(contacts: pd.DataFrame, config: SelfServiceConfig) -> pd.DataFra
     human = contacts[~contacts["channel"].isin(("chatbot",))].copy()
     human = human[human["intent"].fillna("") != ""]
     if not len(human):
-        return pd.DataFrame(columns=["intent", "channel", "attempts", "successes"])
+        return pd.DataFrame(
+            {
+                "intent": pd.Series(dtype=object),
+                "channel": pd.Series(dtype=object),
+                "attempts": pd.Series(dtype="int64"),
+                "successes": pd.Series(dtype=float),
+                "success_rate": pd.Series(dtype=float),
+                "ci_low": pd.Series(dtype=float),
+                "ci_high": pd.Series(dtype=float),
+            }
+        )
     human["opened_at"] = pd.to_datetime(human["opened_at"], utc=True)
     frame = human.rename(columns={"opened_at": "ts"})
     again = _followed(frame, human, "opened_at", pd.Timedelta(days=config.window_days))

@@ -48,7 +48,7 @@ def selfservice_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
     """The tables of :data:`SELFSERVICE_TABLES`."""
     config = ctx.settings.selfservice
     queries = _optional(ctx, "result_query_intents")
-    web = ctx.store.to_arrow(web_attempts(ctx.stream(), queries)).to_pandas()
+    web = ctx.store.to_arrow(web_attempts(ctx.stream(), queries, config.return_minutes)).to_pandas()
     contacts_expr = ctx.contacts_with_model_intents()
     contacts = ctx.store.to_arrow(contacts_expr.select(*_CONTACT_COLUMNS)).to_pandas()
     attempts = attempt_outcomes(web, chatbot_attempts(contacts), contacts, config)

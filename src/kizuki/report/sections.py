@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kizuki.report.channel_flows import channel_flows_section
 from kizuki.report.charts import bar_line_chart, lines_chart
 from kizuki.report.contact_reasons import contact_reasons_section
+from kizuki.report.content import content_section
 from kizuki.report.context import ReportContext, Section, SectionBuilder, stage_order
 from kizuki.report.fix_first import fix_first_section
 from kizuki.report.friction import friction_section
 from kizuki.report.quarantine_reasons import translate_reason
+from kizuki.report.selfservice import selfservice_section
 from kizuki.report.silent import silent_section
 from kizuki.schema import TABLES
 
@@ -145,6 +148,9 @@ SECTIONS: tuple[SectionBuilder, ...] = (
     fix_first_section,
     friction_section,
     contact_reasons_section,
+    selfservice_section,
+    channel_flows_section,
+    content_section,
     quarantine_section,
     ingest_log_section,
 )

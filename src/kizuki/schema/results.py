@@ -582,6 +582,11 @@ _TABLES: tuple[ResultDef, ...] = (
             _col("searches", "int64", "failed searches with it", "searches"),
             _col("zero_results", "int64", "of them, with no result", "searches"),
             _col("last_seen", "timestamp", "the latest", "UTC"),
+            _col(
+                "topic",
+                "string",
+                "for a query with no known intent, its discovered topic (empty otherwise)",
+            ),
         ),
     ),
     ResultDef(

@@ -148,7 +148,8 @@ def simulate_company(
     pop.second = simulate_second_devices(cfg, pop, clock, _rng(seed, 301))
     planted = plant_problems(cfg, cat, pop, clock, _rng(seed, 2))
     incidents = plant_incidents(cfg, cat, pop, clock, _rng(seed, 3))
-    bg_sessions, bg_contacts, bg_attempts = simulate_background(cfg, cat, pop, clock, _rng(seed, 4))
+    bg = simulate_background(cfg, cat, pop, clock, _rng(seed, 4))
+    bg_sessions, bg_contacts, bg_attempts, bg_returns = bg
     # the realism knobs (all off in the default company) draw from generators of their own
     hits = realistic_hits(cfg, cat, pop, clock, planted.sessions, planted.hit_ent, planted.hit_ts)
     if cfg.realism.help_seekers != HelpSeekerRealism():
@@ -173,7 +174,14 @@ def simulate_company(
     tickets = _with_emerging(cfg, pop, clock, _within(tickets, clock), seed)
     retag_tickets(cfg, tickets)
     special = SessionSpecs.concat(
-        [hits.sessions, incidents.sessions, bg_sessions, _cancel_sessions(cat, pop, clock)]
+        [
+            hits.sessions,
+            incidents.sessions,
+            bg_sessions,
+            planted.returns,
+            bg_returns,
+            _cancel_sessions(cat, pop, clock),
+        ]
     )
     special = special.take(np.flatnonzero(_alive(pop, clock, special.ent, special.ts + MINUTE_US)))
     special = special.take(np.argsort(special.ent, kind="stable"))

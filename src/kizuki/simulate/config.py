@@ -172,8 +172,8 @@ class SelfService(_Model):
 
     attempt_rate: Probability = 0.55
     chatbot_share: Probability = 0.3
-    # after the attempt the customer goes back to the product (page views after the help) with
-    # these probabilities: the "return to task" a success leaves in the event stream
+    # after the attempt the customer comes back to the product in a new session 35-90 minutes
+    # later with these probabilities: the "return to task" a success leaves in the events
     return_after_success: Probability = 0.85
     return_after_failure: Probability = 0.3
     return_pages_mean: Annotated[float, Field(ge=0.0, le=20.0)] = 2.0

@@ -35,6 +35,7 @@ class Planted:
     sessions: SessionSpecs
     contacts: ContactRequests
     attempts: SelfServiceAttempts
+    returns: SessionSpecs  # sessions back in the product after self-service
     hit_ent: list[I64]  # per problem: affected customers
     hit_ts: list[I64]  # per problem: time of the hit
     hit_unresolved: list[
@@ -50,6 +51,7 @@ def plant_problems(
     sessions: list[SessionSpecs] = []
     contacts: list[ContactRequests] = []
     attempts: list[SelfServiceAttempts] = []
+    returns: list[SessionSpecs] = []
     hit_ent: list[I64] = []
     hit_ts: list[I64] = []
     hit_unresolved: list[NDArray[np.bool_]] = []
@@ -105,7 +107,7 @@ def plant_problems(
         s.n_browse[:] = rng.integers(0, 3, k)
         add_selfservice(cat, s, rng, intent, lang, attempt & ~chatbot, ss_ok)
         s.chatbot[:] = chatbot
-        add_return_to_task(cfg, s, rng, attempt, ss_ok)
+        returns.append(return_sessions(cfg, s, rng, attempt, ss_ok))
         sessions.append(s)
         hit_ent.append(affected.astype(np.int64))
         hit_ts.append(t)
@@ -135,6 +137,7 @@ def plant_problems(
         sessions=SessionSpecs.concat(sessions) if sessions else _no_sessions(),
         contacts=ContactRequests.concat(contacts) if contacts else _no_contacts(),
         attempts=SelfServiceAttempts.concat(attempts) if attempts else _no_attempts(),
+        returns=SessionSpecs.concat(returns) if returns else _no_sessions(),
         hit_ent=hit_ent,
         hit_ts=hit_ts,
         hit_unresolved=hit_unresolved,
@@ -142,21 +145,23 @@ def plant_problems(
     )
 
 
-def add_return_to_task(
+def return_sessions(
     cfg: SimConfig,
     s: SessionSpecs,
     rng: np.random.Generator,
     attempted: NDArray[np.bool_],
     success: NDArray[np.bool_],
-) -> None:
-    """Attempt sessions go back to the product afterwards (``n_after`` pages), more often
-    after a success (``selfservice.return_after_success`` / ``return_after_failure``)."""
+) -> SessionSpecs:
+    """After an attempt the customer comes back to the product in a new session 35–90 minutes
+    later (past the 30-minute session gap: the attempt's session still ends at the help), more
+    often after a success (``selfservice.return_after_success`` / ``return_after_failure``)."""
     ss = cfg.selfservice
-    n = len(s)
     p = np.where(success, ss.return_after_success, ss.return_after_failure)
-    goes_on = attempted & (rng.random(n) < p)
-    pages = 1 + rng.poisson(ss.return_pages_mean, n)
-    s.n_after[:] = np.where(goes_on, pages, s.n_after)
+    back = np.flatnonzero(attempted & (rng.random(len(s)) < p))
+    delay = ((35.0 + rng.random(back.size) * 55.0) * MINUTE_US).astype(np.int64)
+    out = SessionSpecs.new(s.ent[back], s.ts[back] + delay, s.stage[back])
+    out.n_browse[:] = 1 + rng.poisson(ss.return_pages_mean, back.size)
+    return out
 
 
 def add_selfservice(
@@ -217,6 +222,7 @@ def plant_incidents(
         sessions=SessionSpecs.concat(sessions) if sessions else _no_sessions(),
         contacts=ContactRequests.concat(contacts) if contacts else _no_contacts(),
         attempts=_no_attempts(),
+        returns=_no_sessions(),
         hit_ent=[],
         hit_ts=[],
         hit_unresolved=[],

@@ -17,7 +17,7 @@ from kizuki.simulate.catalog import Catalog
 from kizuki.simulate.clock import DAY_US, HOUR_US, MINUTE_US, Clock
 from kizuki.simulate.config import SimConfig
 from kizuki.simulate.population import MONTH_DAYS, NEVER, Population
-from kizuki.simulate.problems import add_return_to_task, add_selfservice
+from kizuki.simulate.problems import add_selfservice, return_sessions
 from kizuki.simulate.specs import Columns, ContactRequests, SelfServiceAttempts, SessionSpecs
 
 __all__ = [
@@ -63,8 +63,9 @@ def _per_customer_counts(
 
 def simulate_background(
     cfg: SimConfig, cat: Catalog, pop: Population, clock: Clock, rng: np.random.Generator
-) -> tuple[SessionSpecs, ContactRequests, SelfServiceAttempts]:
-    """Self-service attempts and contacts about any intent, unrelated to planted problems."""
+) -> tuple[SessionSpecs, ContactRequests, SelfServiceAttempts, SessionSpecs]:
+    """Self-service attempts and contacts about any intent, unrelated to planted problems, and
+    the sessions back in the product after the attempts."""
     p_intent = cat.intent_weight / cat.intent_weight.sum()
     sup = cfg.support
     # self-service attempts; failures contact support within a week 60% of the time
@@ -79,7 +80,7 @@ def simulate_background(
     sessions.n_browse[:] = rng.integers(0, 3, k)
     add_selfservice(cat, sessions, rng, intent, pop.lang[ent], ~chatbot, success)
     sessions.chatbot[:] = chatbot
-    add_return_to_task(cfg, sessions, rng, np.ones(k, dtype=np.bool_), success)
+    returns = return_sessions(cfg, sessions, rng, np.ones(k, dtype=np.bool_), success)
     attempts = SelfServiceAttempts(
         ent=ent,
         ts=ts,
@@ -107,7 +108,7 @@ def simulate_background(
         origin=np.full(m, -1, dtype=np.int16),
         resolved=rng.random(m) < sup.resolution_rate,
     )
-    return sessions, ContactRequests.concat([after_ss, direct]), attempts
+    return sessions, ContactRequests.concat([after_ss, direct]), attempts, returns
 
 
 def simulate_emerging(

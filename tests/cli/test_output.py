@@ -38,7 +38,12 @@ def test_export_friction_csv_has_the_contract_columns_and_ranks(
     assert list(table.columns[: len(REQUIRED)]) == REQUIRED
     assert table["rank"].tolist() == list(range(1, len(table) + 1))
     assert "total" not in set(table["stage"])
-    assert table["revenue_at_risk"].is_monotonic_decreasing
+    # detected problems first, by revenue at risk; the pages not significant after them (by
+    # their p-value, whatever revenue a weak signal puts on them)
+    detected = table["detected"].fillna(False).astype(bool)
+    assert detected.any() and not detected.iloc[: int(detected.sum())].eq(False).any()
+    assert table.loc[detected, "revenue_at_risk"].is_monotonic_decreasing
+    assert table.loc[~detected, "p_value"].is_monotonic_increasing
 
 
 def test_export_friction_json(demo_store: str, tmp_path: Path) -> None:

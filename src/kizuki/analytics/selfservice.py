@@ -193,7 +193,9 @@ def web_attempts(
         ],
     )
     returned = joined._back.fill_null(False)
-    return joined.mutate(returned=returned).drop("_kv", "_ks", "_ki", "_back", "last_help")
+    out = joined.mutate(returned=returned).drop("_kv", "_ks", "_ki", "_back", "last_help")
+    # a fixed order: the bootstrap draws rows by position, so every engine must give the same
+    return out.order_by(["visitor_id", "session_key", "intent"])
 
 
 def chatbot_attempts(contacts: pd.DataFrame) -> pd.DataFrame:
@@ -201,7 +203,7 @@ def chatbot_attempts(contacts: pd.DataFrame) -> pd.DataFrame:
     intent; ``solved`` when the bot closed them solved."""
     bot = contacts[(contacts["channel"] == "chatbot") & (contacts["intent"].fillna("") != "")]
     status = bot["status"].fillna("").str.lower()
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "customer_id": bot["customer_id"].to_numpy(),
             "intent": bot["intent"].to_numpy(),
@@ -210,6 +212,9 @@ def chatbot_attempts(contacts: pd.DataFrame) -> pd.DataFrame:
             "seen_failure": ~status.isin(_SOLVED).to_numpy(),
         }
     )
+    # a fixed order whatever the engine's: the bootstrap draws rows by position
+    order = ["customer_id", "intent", "ts", "seen_failure"]
+    return out.sort_values(order, kind="stable", na_position="last").reset_index(drop=True)
 
 
 def attempt_outcomes(

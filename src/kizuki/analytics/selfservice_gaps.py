@@ -128,7 +128,10 @@ def content_gaps(
         else:
             continue
         queries = mine["query"].dropna() if "query" in mine else pd.Series(dtype=str)
-        examples = queries.value_counts().head(EXAMPLE_QUERIES).index.tolist()
+        counts = queries.value_counts()
+        # the most frequent first, ties by the query: the same on every engine's row order
+        ranked = sorted(counts.items(), key=lambda qc: (-int(qc[1]), str(qc[0])))
+        examples = [str(q) for q, _ in ranked[:EXAMPLE_QUERIES]]
         rows.append(
             {
                 "intent": intent,

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any
 
-from kizuki.report.charts import Chart, sankey_chart
+from kizuki.report.charts import Chart
+from kizuki.report.charts_selfservice import sankey_chart
 from kizuki.report.context import ReportContext, Section
 from kizuki.report.selfservice import intent_label, present, step_note
 

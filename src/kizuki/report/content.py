@@ -11,7 +11,8 @@ from typing import Any
 import pyarrow as pa
 
 from kizuki.ingest.redact import redact_text
-from kizuki.report.charts import Chart, rate_lines_chart
+from kizuki.report.charts import Chart
+from kizuki.report.charts_selfservice import rate_lines_chart
 from kizuki.report.context import ReportContext, Section
 from kizuki.report.selfservice import intent_label, json_list, pct, present, step_note
 

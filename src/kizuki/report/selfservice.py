@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from kizuki.analytics.selfservice import DIGITAL_CHANNELS, SELF_SERVICE, SelfServiceConfig
-from kizuki.report.charts import Chart, success_chart
+from kizuki.report.charts import Chart
+from kizuki.report.charts_selfservice import success_chart
 from kizuki.report.context import ReportContext, Section
 
 __all__ = [

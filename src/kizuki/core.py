@@ -19,6 +19,7 @@ import pyarrow as pa
 from pydantic import ValidationError
 
 from kizuki.core_intents import IntentMethods
+from kizuki.core_kpis import KPIMethods
 from kizuki.core_search import SearchMethods
 from kizuki.core_selfservice import SelfServiceMethods
 from kizuki.errors import NotFoundError
@@ -77,7 +78,7 @@ def _run_record(row: dict[str, Any]) -> RunRecord:
     )
 
 
-class Kizuki(IntentMethods, SearchMethods, SelfServiceMethods):
+class Kizuki(IntentMethods, KPIMethods, SearchMethods, SelfServiceMethods):
     """A store, the settings it is used with, and every analysis Kizuki knows, as methods.
 
     Results come back as pandas DataFrames (``result_table`` gives Arrow); each result method

@@ -28,6 +28,7 @@ from kizuki.analytics.content_step import ContentConfig
 from kizuki.analytics.fix_first import FixFirstConfig
 from kizuki.analytics.friction import FrictionConfig
 from kizuki.analytics.identity import IdentityConfig
+from kizuki.analytics.kpis import KPIConfig
 from kizuki.analytics.selfservice import SelfServiceConfig
 from kizuki.analytics.signals import SignalConfig
 from kizuki.analytics.silent import SilentConfig
@@ -115,6 +116,11 @@ class AnalyzeSettings(BaseModel):
         default_factory=ContentConfig,
         description="Help content and help search: readability, engagement, how articles are "
         "found, failed queries (docs/content.md).",
+    )
+    kpis: KPIConfig = Field(
+        default_factory=KPIConfig,
+        description="Support KPIs: business hours and holidays, service-level and re-contact "
+        "windows (docs/metrics.md).",
     )
 
 

@@ -48,6 +48,7 @@ from kizuki.analytics.friction import find_friction_points, friction_paths, fric
 from kizuki.analytics.friction_examples import friction_examples
 from kizuki.analytics.identity import browser_links, identity_coverage, resolve_contacts
 from kizuki.analytics.journey_stream import journey_events
+from kizuki.analytics.kpis_step import KPI_TABLES, kpis_step
 from kizuki.analytics.local_time import UTC_ZONE
 from kizuki.analytics.overview import data_overview
 from kizuki.analytics.selfservice_step import SELFSERVICE_TABLES, selfservice_step
@@ -446,6 +447,7 @@ STEPS: tuple[Step, ...] = (
         uses=("stream", "classified"),
         requires=("jreadability", "pyphen"),
     ),
+    Step("kpis", KPI_TABLES, kpis_step, needs=("contacts",), uses=("classified",)),
 )
 
 

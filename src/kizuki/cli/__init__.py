@@ -16,7 +16,16 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from kizuki.cli import analysis, batches, data, inspect_cmd, intents, output, search
+from kizuki.cli import (
+    analysis,
+    batches,
+    data,
+    inspect_cmd,
+    intents,
+    output,
+    search,
+    staffing,
+)
 from kizuki.cli.options import err, state
 from kizuki.errors import KizukiError
 
@@ -64,7 +73,7 @@ def _main(
     state.config = config
 
 
-for module in (data, batches, analysis, output, inspect_cmd):
+for module in (data, batches, analysis, output, inspect_cmd, staffing):
     module.register(app)
 app.add_typer(intents.app, name="intents")
 app.add_typer(search.app, name="search")

@@ -72,6 +72,22 @@ def export_selfservice(
     out.print(f"wrote {rows} intent and channel rows to {path}")
 
 
+def export_kpis(
+    out_file: Annotated[Path, typer.Option("--out", help="File to write.")],
+    store: StoreOpt = None,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="File format: csv or json.")
+    ] = ExportFormat.csv,
+) -> None:
+    """Write the support KPIs, one row per metric and slice: metric, channel, intent, segment,
+    agent, week, value, ci_low, ci_high, n. The row of a metric with every slice empty is the
+    whole period for all customers; metric names as in docs/metrics.md (run `kizuki analyze`
+    first)."""
+    kz = open_kizuki(store)
+    path, rows = kz.export_kpis(out_file, fmt.value)
+    out.print(f"wrote {rows} KPI rows to {path}")
+
+
 def demo(
     config: CompanyConfigOpt = None,
     customers: Annotated[int | None, typer.Option(help="Number of customers.")] = None,
@@ -110,5 +126,6 @@ def register(app: typer.Typer) -> None:
     app.command()(report)
     export_app.command("friction")(export_friction)
     export_app.command("selfservice")(export_selfservice)
+    export_app.command("kpis")(export_kpis)
     app.add_typer(export_app, name="export")
     app.command()(demo)

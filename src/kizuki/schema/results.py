@@ -396,6 +396,23 @@ _TABLES: tuple[ResultDef, ...] = (
     ),
     *SELFSERVICE_RESULTS,
     ResultDef(
+        "result_kpis",
+        "Support KPIs per metric and slice (docs/metrics.md); empty slices: all of it (Q6).",
+        ("metric", "channel", "intent", "segment", "agent", "week"),
+        (
+            _col("metric", "string", "the KPI's name (docs/metrics.md)"),
+            _col("channel", "string", "the channel, empty for all"),
+            _col("intent", "string", "the intent, empty for all"),
+            _col("segment", "string", "the customers' segment, empty for all"),
+            _col("agent", "string", "the agent, empty for all"),
+            _col("week", "date", "the local week (Monday), empty for the whole period"),
+            _col("value", "float64", "the KPI (its unit is in its name and docs/metrics.md)"),
+            _col("ci_low", "float64", "95% interval: lower bound (empty for counts)"),
+            _col("ci_high", "float64", "95% interval: upper bound"),
+            _col("n", "int64", "contacts or answers behind the value", "count"),
+        ),
+    ),
+    ResultDef(
         RUNS_TABLE,
         "One row per `kizuki analyze` run: version, times, configuration, inputs, tables.",
         ("run_id",),

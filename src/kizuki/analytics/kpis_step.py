@@ -1,0 +1,37 @@
+"""The ``kpis`` step of ``kizuki analyze``: ``result_kpis`` from the contacts (with the intent
+model's intents where a contact has none), the survey answers and the customers' segments."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from kizuki.analytics.kpis import contact_frame, kpi_table, survey_frame
+
+if TYPE_CHECKING:
+    from kizuki.analytics.pipeline import RunContext
+
+__all__ = ["KPI_TABLES", "kpis_step"]
+
+KPI_TABLES = ("result_kpis",)
+_CONTACT_COLUMNS = (
+    "contact_id", "customer_id", "channel", "opened_at", "first_response_at", "resolved_at",
+    "status", "intent", "agent_id",
+)  # fmt: skip
+
+
+def kpis_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
+    """The tables of :data:`KPI_TABLES`."""
+    config = ctx.settings.kpis
+    store = ctx.store
+    contacts = store.to_arrow(
+        ctx.contacts_with_model_intents().select(*_CONTACT_COLUMNS)
+    ).to_pandas()
+    customers = store.to_arrow(ctx.table("customers").select("customer_id", "segment")).to_pandas()
+    surveys = store.to_arrow(
+        ctx.table("surveys").select("customer_id", "ts", "kind", "score", "contact_id")
+    ).to_pandas()
+    frame = contact_frame(contacts, customers, config, ctx.timezone)
+    answers = survey_frame(surveys, frame, customers, ctx.timezone)
+    return {"result_kpis": kpi_table(frame, answers, config)}

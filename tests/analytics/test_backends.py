@@ -117,7 +117,8 @@ def test_each_step_gives_the_reference_tables(
     got = normalised(store.to_arrow(store.table(table)), keys)
     assert got == want, f"{backend}: step {step} wrote another {table}"
     assert _types(store.table(table).schema()) == _types(reference.table(table).schema())
-    if table not in ("result_new_topics",):  # none in so small a company
+    # none in so small a company (200 customers, 30 days: too few answers for an alert)
+    if table not in ("result_new_topics", "result_kpi_alerts"):
         assert want, f"the reference {table} is empty: the comparison would prove nothing"
 
 

@@ -90,7 +90,11 @@ def test_each_result_table_has_one_row_per_declared_key(analyzed: Analyzed, name
     key = list(RESULT_TABLES[name].key)
     # this small store has no new topics, and no intent with the 20 attempts the mismatch
     # ranking needs
-    assert len(frame) > 0 or name in ("result_new_topics", "result_selfservice_mismatch"), name
+    assert len(frame) > 0 or name in (
+        "result_new_topics",
+        "result_selfservice_mismatch",
+        "result_kpi_alerts",  # a small store has too few survey answers for an alert
+    ), name
     assert not frame.duplicated(key).any(), f"{name}: {key} is not unique"
 
 

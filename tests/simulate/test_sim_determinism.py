@@ -23,7 +23,7 @@ _PINNED = {
     "canonical/mentions.csv": "c5ec529c5f752cb30628207f9c30a5e2",
     "canonical/subscriptions.csv": "eee3b4f576cbc78edb471c6bfdcb529f",
     "canonical/surveys.csv": "fbf38b5de078e841adc453b76646e1c6",
-    "config.yaml": "ed90540c304f8d46aa731c220efb2adf",
+    "config.yaml": "da6dd06f26b65e82941a93c8149ec857",
     "ground_truth/customers.csv": "7c4b9c126736007be7668ef2e4647c4c",
     "ground_truth/intents.json": "357ae06d06b023dd2753600a9f369c5f",
     "ground_truth/malformed.json": "91e14deb32d673dbea93cf2ca982291a",
@@ -50,7 +50,7 @@ def test_same_seed_gives_identical_files(tmp_path: Path, fmt: str) -> None:
     a = simulate_company(cfg, tmp_path / "a", ga4_format=fmt)  # type: ignore[arg-type]
     b = simulate_company(cfg, tmp_path / "b", ga4_format=fmt)  # type: ignore[arg-type]
     da, db = _digests(a.out_dir), _digests(b.out_dir)
-    assert len(da) == 7 + 1 + 1 + 7 + 1  # canonical, ga4, zendesk, ground truth, config.yaml
+    assert len(da) == 7 + 1 + 1 + 8 + 1  # canonical, ga4, zendesk, ground truth, config.yaml
     assert da == db
     assert a.n_events == b.n_events > 0
 

@@ -83,6 +83,16 @@ class KPIConfig(BaseModel):
     recontact_days: Annotated[
         float, Field(gt=0, description="days in which a contact on the same intent is a re-contact")
     ] = 7.0
+    alert_baseline_weeks: Annotated[
+        int, Field(ge=1, description="weeks before a week that form its alert baseline")
+    ] = 4
+    alert_alpha: Annotated[
+        float,
+        Field(gt=0, lt=1, description="chance of a false satisfaction alert in a week"),
+    ] = 0.01
+    alert_min_answers: Annotated[
+        int, Field(ge=1, description="answers a slice needs in the week and the baseline")
+    ] = 10
     csat_satisfied_min: Annotated[
         float, Field(description="CSAT scores from this value count as satisfied (1-5 scale)")
     ] = 4.0

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from kizuki.analytics.kpi_alerts import satisfaction_alerts
 from kizuki.analytics.kpis import contact_frame, kpi_table, survey_frame
 
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["KPI_TABLES", "kpis_step"]
 
-KPI_TABLES = ("result_kpis",)
+KPI_TABLES = ("result_kpis", "result_kpi_alerts")
 _CONTACT_COLUMNS = (
     "contact_id", "customer_id", "channel", "opened_at", "first_response_at", "resolved_at",
     "status", "intent", "agent_id",
@@ -34,4 +35,11 @@ def kpis_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
     ).to_pandas()
     frame = contact_frame(contacts, customers, config, ctx.timezone)
     answers = survey_frame(surveys, frame, customers, ctx.timezone)
-    return {"result_kpis": kpi_table(frame, answers, config)}
+    alerts = satisfaction_alerts(
+        answers,
+        baseline_weeks=config.alert_baseline_weeks,
+        alpha=config.alert_alpha,
+        min_answers=config.alert_min_answers,
+        csat_satisfied_min=config.csat_satisfied_min,
+    )
+    return {"result_kpis": kpi_table(frame, answers, config), "result_kpi_alerts": alerts}

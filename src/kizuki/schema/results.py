@@ -413,6 +413,23 @@ _TABLES: tuple[ResultDef, ...] = (
         ),
     ),
     ResultDef(
+        "result_kpi_alerts",
+        "Weeks and slices whose CSAT or NPS fell significantly below their baseline (Q6).",
+        ("metric", "dimension", "slice", "week"),
+        (
+            _col("metric", "string", "csat or nps"),
+            _col("dimension", "string", "all, segment, channel or intent"),
+            _col("slice", "string", "the segment, channel or intent; empty for all"),
+            _col("week", "date", "the local week (Monday)"),
+            _col("value", "float64", "the week's CSAT share or NPS points"),
+            _col("baseline", "float64", "the same over the baseline weeks before it"),
+            _col("n", "int64", "answers in the week", "answers"),
+            _col("baseline_n", "int64", "answers in the baseline", "answers"),
+            _col("p_value", "float64", "one-sided p-value that the week is lower"),
+            _col("threshold", "float64", "alpha / tests that week (Bonferroni)"),
+        ),
+    ),
+    ResultDef(
         RUNS_TABLE,
         "One row per `kizuki analyze` run: version, times, configuration, inputs, tables.",
         ("run_id",),

@@ -170,7 +170,7 @@ def simulate_company(
         keep = _alive(pop, clock, ent, ts)
         hit_ent.append(ent[keep])
         hit_ts.append(ts[keep])
-    tickets = assign_channels(cfg, contacts, clock, _rng(seed, 6))
+    tickets = assign_channels(cfg, contacts, clock, _rng(seed, 6), pop.segment)
     tickets = _with_emerging(cfg, pop, clock, _within(tickets, clock), seed)
     retag_tickets(cfg, tickets)
     special = SessionSpecs.concat(
@@ -242,7 +242,7 @@ def _with_emerging(
     new = simulate_emerging(cfg, pop, clock, _rng(seed, 11))
     new = new.take(np.flatnonzero(_alive(pop, clock, new.ent, new.ts)))
     if len(new):
-        more = _within(assign_channels(cfg, new, clock, _rng(seed, 12)), clock)
+        more = _within(assign_channels(cfg, new, clock, _rng(seed, 12), pop.segment), clock)
         tickets = Tickets.concat([tickets, more])
         tickets = tickets.take(np.argsort(tickets.opened_us, kind="stable"))
     in_taxonomy = np.array([i.in_taxonomy for i in cfg.intents], dtype=np.bool_)

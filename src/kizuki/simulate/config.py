@@ -234,6 +234,10 @@ class Incident(_Model):
     error_message: str = "HTTP 503 Service Unavailable"
     visit_rate: Probability = 0.4
     contact_rate: Probability = 0.1
+    # after the incident, contacts from the hit segment are satisfied this much less often
+    # (CSAT "good" probability minus the drop) for satisfaction_days
+    satisfaction_drop: Probability = 0.0
+    satisfaction_days: Positive = 14.0
 
 
 class Mentions(_Model):

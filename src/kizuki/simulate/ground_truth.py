@@ -26,7 +26,7 @@ from kizuki.simulate.population import Population
 from kizuki.simulate.specs import SelfServiceAttempts
 from kizuki.simulate.support import Tickets
 
-__all__ = ["WINDOW_DAYS", "ProblemTruth", "problem_truth", "write_ground_truth"]
+__all__ = ["WINDOW_DAYS", "ProblemTruth", "incident_truth", "problem_truth", "write_ground_truth"]
 
 #: N of "contacted support about it within N days" (the analytics' default window).
 WINDOW_DAYS = 14
@@ -198,8 +198,39 @@ def write_ground_truth(
                 ]
             )
 
+    _dump(out_dir / "incidents.json", incident_truth(cfg, pop, tickets))
     _dump(out_dir / "malformed.json", {s.file: s.as_dict() for s in files})
     _dump(out_dir / "pii.json", pii)
+
+
+def incident_truth(cfg: SimConfig, pop: Population, tickets: Tickets) -> list[dict[str, object]]:
+    """Per incident: its hit segment and satisfaction window, and the CSAT answers of that
+    segment's tickets in the window and before it (codes 2 good, 3 bad)."""
+    names = [s.name for s in cfg.segments]
+    answered = np.isin(tickets.csat, (2, 3))
+    good = tickets.csat == 2
+    out: list[dict[str, object]] = []
+    for inc in cfg.incidents:
+        start = int(inc.start.timestamp() * 1_000_000)
+        end = start + int(inc.satisfaction_days * DAY_US)
+        mine = answered & (pop.segment[tickets.ent] == names.index(inc.segment))
+        during = mine & (tickets.opened_us >= start) & (tickets.opened_us < end)
+        before = mine & (tickets.opened_us < start)
+        out.append(
+            {
+                "id": inc.id,
+                "segment": inc.segment,
+                "intent": inc.intent,
+                "start": iso_jst(np.array([start]))[0],
+                "satisfaction_drop": inc.satisfaction_drop,
+                "satisfaction_days": inc.satisfaction_days,
+                "csat_answers_during": int(during.sum()),
+                "csat_good_during": int((during & good).sum()),
+                "csat_answers_before": int(before.sum()),
+                "csat_good_before": int((before & good).sum()),
+            }
+        )
+    return out
 
 
 def _dump(path: Path, data: object) -> None:

@@ -169,10 +169,32 @@ def add_recontacts(
     return ContactRequests.concat([contacts, follow])
 
 
+def satisfaction_drop(
+    cfg: SimConfig, segment: NDArray[np.int16], ent: NDArray[np.int64], ts: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Per contact, how much less likely a good CSAT is: the ``satisfaction_drop`` of each
+    incident whose hit segment the customer is in, for ``satisfaction_days`` from its start."""
+    drop = np.zeros(ent.size)
+    names = [s.name for s in cfg.segments]
+    for inc in cfg.incidents:
+        if inc.satisfaction_drop <= 0:
+            continue
+        start = int(inc.start.timestamp() * 1_000_000)
+        end = start + int(inc.satisfaction_days * DAY_US)
+        mine = (segment[ent] == names.index(inc.segment)) & (ts >= start) & (ts < end)
+        drop = np.where(mine, np.maximum(drop, inc.satisfaction_drop), drop)
+    return drop
+
+
 def assign_channels(
-    cfg: SimConfig, contacts: ContactRequests, clock: Clock, rng: np.random.Generator
+    cfg: SimConfig,
+    contacts: ContactRequests,
+    clock: Clock,
+    rng: np.random.Generator,
+    segment: NDArray[np.int16] | None = None,
 ) -> Tickets:
-    """Draw channel, first response, resolution, status, agent and CSAT for each contact."""
+    """Draw channel, first response, resolution, status, agent and CSAT for each contact
+    (``segment``: each customer's, for the incidents' satisfaction drop)."""
     order = np.lexsort((contacts.ent, contacts.ts))
     c = contacts.take(order)
     n = len(c)
@@ -203,7 +225,10 @@ def assign_channels(
     )
     offered = solved & (rng.random(n) < cfg.surveys.csat_offer_rate)
     answered = offered & (rng.random(n) < cfg.surveys.csat_response_rate)
-    good = rng.random(n) < np.where(c.resolved, 0.86, 0.3)
+    p_good = np.where(c.resolved, 0.86, 0.3)
+    if segment is not None:
+        p_good = p_good - satisfaction_drop(cfg, segment, c.ent, opened)
+    good = rng.random(n) < p_good
     csat = np.where(answered, np.where(good, 2, 3), np.where(offered, 1, 0))
     return Tickets(
         ent=c.ent,

@@ -18,6 +18,7 @@ from kizuki.report.content import content_section
 from kizuki.report.context import ReportContext, Section, SectionBuilder, stage_order
 from kizuki.report.fix_first import fix_first_section
 from kizuki.report.friction import friction_section
+from kizuki.report.kpis import kpis_section
 from kizuki.report.quarantine_reasons import translate_reason
 from kizuki.report.selfservice import selfservice_section
 from kizuki.report.silent import silent_section
@@ -151,6 +152,7 @@ SECTIONS: tuple[SectionBuilder, ...] = (
     selfservice_section,
     channel_flows_section,
     content_section,
+    kpis_section,
     quarantine_section,
     ingest_log_section,
 )

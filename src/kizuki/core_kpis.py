@@ -45,6 +45,12 @@ class KPIMethods:
         table = self.kpis_export()
         return write_export(table, out, fmt), len(table)
 
+    def staffing_plan(self) -> pd.DataFrame:
+        """Agents needed per chat/phone channel and hour of a typical week, from the store's
+        contacts, and with the ``digital_first`` intents moved to self-service
+        (``result_staffing``)."""
+        return self.result("result_staffing")
+
     def staffing(
         self,
         arrivals_per_hour: float,

@@ -40,3 +40,19 @@ def test_bad_target_is_one_line_error() -> None:
     result = runner.invoke(app, [*EXAMPLE, "--target-sl", "80"])
     assert result.exit_code == 1
     assert "between 0 and 1" in result.output
+
+
+def test_store_plans_each_hour_from_the_contacts(demo_store: str) -> None:
+    result = runner.invoke(app, ["staffing", "--store", demo_store, "--json"])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.output)
+    assert plan and {r["channel"] for r in plan} <= {"chat", "phone"}
+    assert all(r["agents"] >= r["agents_if_self_service"] >= 0 for r in plan)
+    text = runner.invoke(app, ["staffing", "--store", demo_store])
+    assert "agent hours a typical week" in text.output
+
+
+def test_rates_or_a_store_are_needed() -> None:
+    result = runner.invoke(app, ["staffing", "--arrivals-per-hour", "200"])
+    assert result.exit_code == 1
+    assert "--store" in result.output

@@ -80,6 +80,20 @@ class KPIConfig(BaseModel):
     service_level_seconds: Annotated[
         float, Field(ge=0, description="chat/phone answered within this many seconds")
     ] = 20.0
+    service_level_target: Annotated[
+        float, Field(gt=0, lt=1, description="staffing: the service level to plan for (80/20)")
+    ] = 0.8
+    default_aht_seconds: Annotated[
+        float, Field(gt=0, description="staffing: handle time where the data has none")
+    ] = 300.0
+    max_handle_seconds: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="staffing: longer first-response-to-resolution times are "
+            "not handle times (the contact waited)",
+        ),
+    ] = 7200.0
     recontact_days: Annotated[
         float, Field(gt=0, description="days in which a contact on the same intent is a re-contact")
     ] = 7.0

@@ -9,13 +9,14 @@ import pandas as pd
 
 from kizuki.analytics.kpi_alerts import satisfaction_alerts
 from kizuki.analytics.kpis import contact_frame, kpi_table, survey_frame
+from kizuki.analytics.staffing_plan import hourly_plan
 
 if TYPE_CHECKING:
     from kizuki.analytics.pipeline import RunContext
 
 __all__ = ["KPI_TABLES", "kpis_step"]
 
-KPI_TABLES = ("result_kpis", "result_kpi_alerts")
+KPI_TABLES = ("result_kpis", "result_kpi_alerts", "result_staffing")
 _CONTACT_COLUMNS = (
     "contact_id", "customer_id", "channel", "opened_at", "first_response_at", "resolved_at",
     "status", "intent", "agent_id",
@@ -42,4 +43,29 @@ def kpis_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
         min_answers=config.alert_min_answers,
         csat_satisfied_min=config.csat_satisfied_min,
     )
-    return {"result_kpis": kpi_table(frame, answers, config), "result_kpi_alerts": alerts}
+    plan = hourly_plan(
+        frame,
+        ctx.timezone,
+        channels=config.live_channels,
+        target=config.service_level_target,
+        within_seconds=config.service_level_seconds,
+        default_aht_seconds=config.default_aht_seconds,
+        max_handle_seconds=config.max_handle_seconds,
+        self_service_intents=_digital_first(ctx),
+    )
+    return {
+        "result_kpis": kpi_table(frame, answers, config),
+        "result_kpi_alerts": alerts,
+        "result_staffing": plan,
+    }
+
+
+def _digital_first(ctx: RunContext) -> list[str]:
+    """Intents the self-service step recommends ``digital_first`` (none before it ran)."""
+    name = "result_selfservice"
+    if name not in ctx.written and name not in ctx.pending:
+        return []
+    fit = ctx.store.to_arrow(ctx.table(name).select("intent", "channel", "recommendation"))
+    rows = fit.to_pandas()
+    mine = rows[(rows["channel"] == "self_service") & (rows["recommendation"] == "digital_first")]
+    return sorted(mine["intent"].astype(str))

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kizuki.cli.options import JsonOpt, out
+from kizuki.cli.options import JsonOpt, StoreOpt, open_kizuki, out
+from kizuki.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["register", "staffing"]
 
 
 def staffing(
     arrivals_per_hour: Annotated[
-        float, typer.Option("--arrivals-per-hour", help="Contacts arriving per hour.")
-    ],
+        float | None, typer.Option("--arrivals-per-hour", help="Contacts arriving per hour.")
+    ] = None,
     aht_seconds: Annotated[
-        float, typer.Option("--aht-seconds", help="Average handle time per contact, seconds.")
-    ],
+        float | None,
+        typer.Option("--aht-seconds", help="Average handle time per contact, seconds."),
+    ] = None,
     target_sl: Annotated[
         float,
         typer.Option("--target-sl", help="Share to answer within --within-seconds (0-1)."),
@@ -35,13 +40,21 @@ def staffing(
             "Erlang C (which assumes nobody hangs up).",
         ),
     ] = None,
+    store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The fewest agents that meet a service level (e.g. 80% answered within 20 s), with the
     service level they reach and the average speed of answer. Erlang C by default; Erlang A
     with --patience-seconds. Example: kizuki staffing --arrivals-per-hour 200 --aht-seconds
-    180 → 14 agents, 88.8%, 7.8 s."""
+    180 → 14 agents, 88.8%, 7.8 s. With --store (and no rates), the plan for each hour of a
+    typical week from the store's chat and phone contacts (run `kizuki analyze` first)."""
     import kizuki
+
+    if arrivals_per_hour is None or aht_seconds is None:
+        if arrivals_per_hour is None and aht_seconds is None and store is not None:
+            _plan(open_kizuki(store).staffing_plan(), as_json)
+            return
+        raise ConfigError("give --arrivals-per-hour and --aht-seconds, or --store for a plan")
 
     result = kizuki.open("duckdb://").staffing(
         arrivals_per_hour,
@@ -66,6 +79,29 @@ def staffing(
         lines.append(f"{'abandonment':<18} {result.abandonment:.1%}")
     lines.append(f"{'model':<18} {record['model']}")
     out.print("\n".join(lines), highlight=False)
+
+
+def _plan(plan: pd.DataFrame, as_json: bool) -> None:
+    """The hourly plan: as JSON rows, or a summary per channel (peak agents, agent hours a
+    typical week, and those saved by moving the digital_first intents to self-service)."""
+    if as_json:
+        out.print_json(plan.to_json(orient="records"))
+        return
+    if not len(plan):
+        out.print("no chat or phone contacts to plan for")
+        return
+    for channel, part in plan.groupby("channel", sort=True):
+        peak = part.sort_values(["agents", "arrivals_per_hour"], ascending=False).iloc[0]
+        hours = int(part["agents"].sum())
+        saved = hours - int(part["agents_if_self_service"].sum())
+        out.print(
+            f"{channel:<7} peak {int(peak['agents'])} agents (weekday {int(peak['weekday'])}, "
+            f"{int(peak['hour']):02d}:00, {peak['arrivals_per_hour']:.1f}/h, AHT "
+            f"{peak['aht_seconds']:.0f} s); {hours:,} agent hours a typical week; "
+            f"{saved:,} saved with the digital_first intents in self-service",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -430,6 +430,28 @@ _TABLES: tuple[ResultDef, ...] = (
         ),
     ),
     ResultDef(
+        "result_staffing",
+        "Agents needed per live channel and hour of a typical week (Erlang C; Q9).",
+        ("channel", "weekday", "hour"),
+        (
+            _col("channel", "string", "chat or phone (the live channels)"),
+            _col("weekday", "int64", "0 = Monday, local"),
+            _col("hour", "int64", "0-23, local"),
+            _col("arrivals_per_hour", "float64", "mean contacts opened in that hour", "per hour"),
+            _col("aht_seconds", "float64", "the channel's mean handle time", "seconds"),
+            _col("agents", "int64", "the fewest agents meeting the target", "agents"),
+            _col("service_level", "float64", "the share answered in time with them", _SHARE),
+            _col("asa_seconds", "float64", "their average speed of answer", "seconds"),
+            _col(
+                "arrivals_if_self_service",
+                "float64",
+                "arrivals without the contacts of intents recommended digital_first",
+                "per hour",
+            ),
+            _col("agents_if_self_service", "int64", "agents needed then", "agents"),
+        ),
+    ),
+    ResultDef(
         RUNS_TABLE,
         "One row per `kizuki analyze` run: version, times, configuration, inputs, tables.",
         ("run_id",),

@@ -158,3 +158,22 @@ def test_slices_have_one_dimension_or_week_and_channel(kpis: pd.DataFrame) -> No
     }
     weekly = value(kpis, "contacts", week=dt.date(2026, 5, 11))
     assert weekly["value"] == 6  # e2, e3, h1-h4
+
+
+def test_deflection_is_self_service_successes_per_human_contact() -> None:
+    from kizuki.analytics.kpis import deflection_rows
+
+    frame = contact_frame(CONTACTS, SEGMENTS, KPIConfig(), TZ)
+    fit = pd.DataFrame(
+        {
+            "intent": ["login", "login", "plan", "other"],
+            "channel": ["self_service", "help_search", "self_service", "self_service"],
+            "successes": [30.0, 20.0, 6.0, 50.0],
+        }
+    )
+    rows = deflection_rows(fit, frame).set_index("intent", drop=False)
+    # login: 30 successes, 3 human contacts (e2, e3, h1); plan: 6 over h2, h3, h4
+    assert rows.loc["login", "value"] == pytest.approx(10.0)
+    assert rows.loc["plan", "value"] == pytest.approx(2.0)
+    total = rows[rows["intent"].isna()].iloc[0]
+    assert total["value"] == pytest.approx(36 / 6) and total["n"] == 6  # "other": no contacts

@@ -22,7 +22,15 @@ from kizuki.analytics.business_time import BusinessCalendar, business_seconds
 from kizuki.analytics.local_time import local_week_starts
 from kizuki.analytics.selfservice import wilson_interval
 
-__all__ = ["KPI_COLUMNS", "SLICES", "KPIConfig", "contact_frame", "kpi_table"]
+__all__ = [
+    "KPI_COLUMNS",
+    "SLICES",
+    "KPIConfig",
+    "contact_frame",
+    "deflection_rows",
+    "kpi_table",
+    "survey_frame",
+]
 
 #: Columns of ``result_kpis`` and ``kizuki export kpis``.
 KPI_COLUMNS = (
@@ -330,6 +338,30 @@ def kpi_table(
     for d in ("channel", "intent", "segment", "agent"):
         out[d] = out[d].astype(object).where(out[d].notna(), None)
     return out
+
+
+def deflection_rows(fit: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
+    """``deflection``: estimated self-service successes (``result_selfservice``, channel
+    ``self_service``) per human contact, over all intents and per intent with both; ``n`` is
+    the human contacts. No interval (the successes' own is in ``result_selfservice``)."""
+    pooled = fit[fit["channel"] == "self_service"]
+    per_intent = pooled.groupby("intent")["successes"].sum()
+    human = contacts[contacts["intent"] != ""].groupby("intent").size()
+    rows = []
+    both = sorted(set(per_intent.index) & set(human.index))
+    total_s, total_c = float(per_intent[both].sum()), int(human[both].sum())
+    if total_c:
+        rows.append({"metric": "deflection", "intent": None, "value": total_s / total_c,
+                     "n": total_c})  # fmt: skip
+    for intent in both:
+        rows.append({"metric": "deflection", "intent": intent,
+                     "value": float(per_intent[intent]) / int(human[intent]),
+                     "n": int(human[intent])})  # fmt: skip
+    out = pd.DataFrame(rows, columns=["metric", "intent", "value", "n"])
+    for col in KPI_COLUMNS:
+        if col not in out:
+            out[col] = None if col != "ci_low" and col != "ci_high" else np.nan
+    return out.loc[:, list(KPI_COLUMNS)]
 
 
 def _groups(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from kizuki.analytics.kpi_alerts import satisfaction_alerts
-from kizuki.analytics.kpis import contact_frame, kpi_table, survey_frame
+from kizuki.analytics.kpis import contact_frame, deflection_rows, kpi_table, survey_frame
 from kizuki.analytics.staffing_plan import hourly_plan
 
 if TYPE_CHECKING:
@@ -53,19 +53,31 @@ def kpis_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
         max_handle_seconds=config.max_handle_seconds,
         self_service_intents=_digital_first(ctx),
     )
+    kpis = kpi_table(frame, answers, config)
+    fit = _selfservice(ctx)
+    if fit is not None and len(fit):
+        kpis = pd.concat([kpis, deflection_rows(fit, frame)], ignore_index=True)
     return {
-        "result_kpis": kpi_table(frame, answers, config),
+        "result_kpis": kpis,
         "result_kpi_alerts": alerts,
         "result_staffing": plan,
     }
 
 
-def _digital_first(ctx: RunContext) -> list[str]:
-    """Intents the self-service step recommends ``digital_first`` (none before it ran)."""
+def _selfservice(ctx: RunContext) -> pd.DataFrame | None:
+    """This run's ``result_selfservice`` (None when the step did not run)."""
     name = "result_selfservice"
     if name not in ctx.written and name not in ctx.pending:
+        return None
+    columns = ("intent", "channel", "successes", "recommendation")
+    frame: pd.DataFrame = ctx.store.to_arrow(ctx.table(name).select(*columns)).to_pandas()
+    return frame
+
+
+def _digital_first(ctx: RunContext) -> list[str]:
+    """Intents the self-service step recommends ``digital_first`` (none before it ran)."""
+    rows = _selfservice(ctx)
+    if rows is None:
         return []
-    fit = ctx.store.to_arrow(ctx.table(name).select("intent", "channel", "recommendation"))
-    rows = fit.to_pandas()
     mine = rows[(rows["channel"] == "self_service") & (rows["recommendation"] == "digital_first")]
     return sorted(mine["intent"].astype(str))

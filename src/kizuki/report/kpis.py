@@ -27,6 +27,7 @@ HEADLINE = (
     "phone_abandonment_rate",
     "recontact_rate",
     "first_contact_resolution",
+    "deflection",
     "nps",
     "csat",
     "ces",

@@ -137,8 +137,9 @@ def main() -> None:
         f"{quiet_stores}/{n} stores with any alert); default companies: {outside} alerts "
         f"outside the drop; alpha {config.alert_alpha} per week\n"
         f"the same alert (incident segment or all, the incident's first week) in the "
-        f"companies with no incident: {same_alert}/{n}; weeks shuffled (no change left): {null_alerts} "
-        f"store-weeks with an alert of {null_weeks} ({null_alerts / max(null_weeks, 1):.4f})"
+        f"companies with no incident: {same_alert}/{n}; weeks shuffled (no change left): "
+        f"{null_alerts} store-weeks with an alert of {null_weeks} "
+        f"({null_alerts / max(null_weeks, 1):.4f})"
     )
 
 

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from kizuki.analytics.kpi_alerts import satisfaction_alerts
-from kizuki.analytics.kpis import contact_frame, deflection_rows, kpi_table, survey_frame
+from kizuki.analytics.kpis import (
+    contact_frame,
+    deflection_rows,
+    kpi_table,
+    survey_frame,
+    with_first_replies,
+)
 from kizuki.analytics.staffing_plan import hourly_plan
 
 if TYPE_CHECKING:
@@ -34,7 +40,10 @@ def kpis_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
     surveys = store.to_arrow(
         ctx.table("surveys").select("customer_id", "ts", "kind", "score", "contact_id")
     ).to_pandas()
-    frame = contact_frame(contacts, customers, config, ctx.timezone)
+    comments = ctx.table("comments")
+    agent = comments.filter((comments.author_role == "agent") & comments.public.fill_null(False))
+    replies = store.to_arrow(agent.group_by("contact_id").aggregate(ts=agent.ts.min())).to_pandas()
+    frame = contact_frame(with_first_replies(contacts, replies), customers, config, ctx.timezone)
     answers = survey_frame(surveys, frame, customers, ctx.timezone)
     alerts = satisfaction_alerts(
         answers,

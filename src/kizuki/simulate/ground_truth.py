@@ -199,8 +199,47 @@ def write_ground_truth(
             )
 
     _dump(out_dir / "incidents.json", incident_truth(cfg, pop, tickets))
+    write_ticket_truth(out_dir / "tickets.csv", cfg, clock, tickets)
     _dump(out_dir / "malformed.json", {s.file: s.as_dict() for s in files})
     _dump(out_dir / "pii.json", pii)
+
+
+def write_ticket_truth(path: Path, cfg: SimConfig, clock: Clock, tickets: Tickets) -> None:
+    """``tickets.csv``: per ticket (the Zendesk id) its channel and the times the simulator
+    drew — opened, first response, solved (empty: never) — with the business minutes of the
+    first response on the simulator's calendar (9:00-18:00 JST, weekdays, no holidays), the
+    CSAT code (0 not offered, 1 offered, 2 good, 3 bad) and whether it was resolved."""
+    from kizuki.simulate.population import NEVER
+    from kizuki.simulate.zendesk_writer import ticket_ids
+
+    ids = ticket_ids(len(tickets))
+    names = [c.name for c in cfg.channels]
+    answered = tickets.first_response_us != NEVER
+    solved = tickets.solved_us != NEVER
+    opened = iso_jst(tickets.opened_us)
+    first = iso_jst(np.where(answered, tickets.first_response_us, 0))
+    done = iso_jst(np.where(solved, tickets.solved_us, 0))
+    business = clock.business_minutes(tickets.opened_us, tickets.first_response_us)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["contact_id", "channel", "opened_at", "first_response_at", "solved_at",
+                    "first_response_seconds", "first_response_business_minutes", "csat",
+                    "resolved"])  # fmt: skip
+        for i in range(len(tickets)):
+            fr_s = (tickets.first_response_us[i] - tickets.opened_us[i]) / 1e6
+            w.writerow(
+                [
+                    int(ids[i]),
+                    names[int(tickets.channel[i])],
+                    opened[i],
+                    first[i] if answered[i] else "",
+                    done[i] if solved[i] else "",
+                    f"{fr_s:.0f}" if answered[i] else "",
+                    int(business[i]) if answered[i] else "",
+                    int(tickets.csat[i]),
+                    int(tickets.resolved[i]),
+                ]
+            )
 
 
 def incident_truth(cfg: SimConfig, pop: Population, tickets: Tickets) -> list[dict[str, object]]:

@@ -14,6 +14,7 @@ from kizuki.schema import RESULT_TABLES, RUNS_TABLE
 
 #: Result table -> the Kizuki method that returns it, where the name is not the table's own.
 METHOD_OF = {
+    "result_staffing": "staffing_plan",
     "result_overview": "overview_table",
     "result_intent_model": "intent_model_info",
     RUNS_TABLE: "runs",

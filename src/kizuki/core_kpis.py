@@ -26,6 +26,11 @@ class KPIMethods:
         resolution, NPS, CSAT, CES, each with a 95% interval and its count."""
         return self.result("result_kpis")
 
+    def kpi_alerts(self) -> pd.DataFrame:
+        """Weeks and slices whose CSAT or NPS fell significantly below their baseline
+        (``result_kpi_alerts``, docs/metrics.md "Satisfaction drop alerts")."""
+        return self.result("result_kpi_alerts")
+
     def kpis_export(self) -> pd.DataFrame:
         """The table ``kizuki export kpis`` writes: :meth:`kpis` in a stable order, slices
         empty where a row covers all of that dimension."""

@@ -56,6 +56,14 @@ class KPIMethods:
         (``result_staffing``)."""
         return self.result("result_staffing")
 
+    def staffing_summary(self) -> pd.DataFrame:
+        """Per live channel of :meth:`staffing_plan`: the peak hour and its agents, the agent
+        hours of a typical week and those moving the ``digital_first`` intents to
+        self-service saves."""
+        from kizuki.analytics.staffing_plan import plan_summary
+
+        return plan_summary(self.staffing_plan())
+
     def staffing(
         self,
         arrivals_per_hour: float,

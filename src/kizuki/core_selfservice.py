@@ -53,6 +53,13 @@ class SelfServiceMethods:
         (resolved, escalated, abandoned, churned) and what they cost (``result_channel_flows``)."""
         return self.result("result_channel_flows")
 
+    def channel_flow_summary(self) -> pd.DataFrame:
+        """Per intent of :meth:`channel_flows`: episodes, the share of each outcome, the mean
+        cost, the most travelled path and the path that loses the most customers."""
+        from kizuki.analytics.channel_flows import flow_summary
+
+        return flow_summary(self.channel_flows())
+
     def content_articles(self) -> pd.DataFrame:
         """Each help article: readability, time on it, how it is found, contacts after it, and
         its gap (``result_content_articles``)."""

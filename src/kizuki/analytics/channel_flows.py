@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["FlowConfig", "channel_flows"]
+__all__ = ["OUTCOMES", "FlowConfig", "channel_flows", "flow_summary"]
 
+OUTCOMES = ("resolved", "escalated", "abandoned", "churned")
 #: Steps shown per path; longer paths end in "…".
 MAX_STEPS = 4
 _SOLVED = ("solved", "closed", "resolved")
@@ -164,3 +165,30 @@ def _outcomes(episodes: pd.DataFrame, ended: pd.DataFrame, churn_days: float) ->
         )
         outcome = np.where(episodes.index.isin(list(churned)), "churned", outcome)
     return np.asarray(outcome)
+
+
+def flow_summary(flows: pd.DataFrame) -> pd.DataFrame:
+    """Per intent of ``result_channel_flows``: episodes, the share ending in each of
+    :data:`OUTCOMES`, the mean cost, the most travelled path (``common_path``) and the path
+    that loses the most customers — abandoned or churned — (``losing_path``, ``lost``;
+    empty and 0 when none is lost). Most episodes first; ties by path name."""
+    columns = ["intent", "episodes", *OUTCOMES, "cost_per_episode", "common_path",
+               "losing_path", "lost"]  # fmt: skip
+    f = flows[flows["episodes"].fillna(0) > 0]
+    rows = []
+    for intent, part in f.groupby("intent", sort=True):
+        episodes = int(part["episodes"].sum())
+        by_outcome = part.groupby("outcome")["episodes"].sum()
+        per_path = part.groupby("path")["episodes"].sum()
+        losing = part[part["outcome"].isin(("abandoned", "churned"))]
+        lost = losing.groupby("path")["episodes"].sum()
+        common = min(per_path.index, key=lambda p: (-per_path[p], p))
+        worst = min(lost.index, key=lambda p: (-lost[p], p)) if len(lost) else ""
+        rows.append(
+            [str(intent), episodes,
+             *(float(by_outcome.get(o, 0)) / episodes for o in OUTCOMES),
+             float(part["total_cost"].fillna(0.0).sum()) / episodes, str(common), str(worst),
+             int(lost[worst]) if worst else 0]
+        )  # fmt: skip
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(["episodes", "intent"], ascending=[False, True]).reset_index(drop=True)

@@ -276,18 +276,13 @@ def content_step(ctx: RunContext) -> dict[str, object]:
         engagement_per_intent,
     )
     from kizuki.analytics.readability import score_readability
-    from kizuki.analytics.selfservice import attempt_outcomes, chatbot_attempts, web_attempts
     from kizuki.analytics.selfservice_gaps import articles_by_intent
 
     settings = ctx.settings
     store = ctx.store
     content = ctx.table("content")
     stream = ctx.stream()
-    queries = (
-        ctx.table("result_query_intents")
-        if "result_query_intents" in ctx.written or "result_query_intents" in ctx.pending
-        else None
-    )
+    queries = ctx.result_if_any("result_query_intents")
     readability = score_readability(content)
     changes = None
     if "result_content_articles" in store.list_tables():
@@ -297,21 +292,13 @@ def content_step(ctx: RunContext) -> dict[str, object]:
     views_expr = article_views(stream, content)
     views = store.to_arrow(_view_context(stream, views_expr)).to_pandas()
     engagement = store.to_arrow(engagement_per_article(views_expr, content)).to_pandas()
-    contacts = store.to_arrow(
-        ctx.contacts_with_model_intents().select(
-            "contact_id", "customer_id", "channel", "opened_at", "status", "intent"
-        )
-    ).to_pandas()
+    web, contacts, attempts = _selfservice_inputs(ctx, stream, queries)
     frame = store.to_arrow(content.select("content_id", "intents")).to_pandas()
     intents_of: dict[str, list[str]] = {}
     for intent, ids in articles_by_intent(frame).items():
         for cid in ids:
             intents_of.setdefault(cid, []).append(intent)
     window = settings.selfservice.window_days
-    web = store.to_arrow(
-        web_attempts(stream, queries, settings.selfservice.return_minutes)
-    ).to_pandas()
-    attempts = attempt_outcomes(web, chatbot_attempts(contacts), contacts, settings.selfservice)
     # attempt_outcomes puts the web attempts first, in their order
     contacted = attempts["contacted"].iloc[: len(web)].reset_index(drop=True)
     return {
@@ -335,6 +322,24 @@ def content_step(ctx: RunContext) -> dict[str, object]:
             seed=settings.seed,
         ),
     }
+
+
+def _selfservice_inputs(
+    ctx: RunContext, stream: ir.Table, queries: ir.Table | None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The web attempts, the contacts and every attempt's outcome: the self-service step's
+    when it ran in this run (``selfservice_inputs``), else computed the same way."""
+    from kizuki.analytics.selfservice import attempt_outcomes, chatbot_attempts, web_attempts
+
+    cached = ctx.cache.get("selfservice_inputs")
+    if cached is not None:
+        web, contacts, attempts = cached
+        return web, contacts, attempts
+    config = ctx.settings.selfservice
+    columns = ("contact_id", "customer_id", "channel", "opened_at", "status", "intent")
+    contacts = ctx.store.to_arrow(ctx.contacts_with_model_intents().select(*columns)).to_pandas()
+    web = ctx.store.to_arrow(web_attempts(stream, queries, config.return_minutes)).to_pandas()
+    return web, contacts, attempt_outcomes(web, chatbot_attempts(contacts), contacts, config)
 
 
 def _changes(before: pd.DataFrame, readability: pd.DataFrame) -> pd.DataFrame:

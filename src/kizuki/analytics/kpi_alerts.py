@@ -22,6 +22,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from kizuki.analytics.kpis import nps_parts
+
 __all__ = ["ALERT_COLUMNS", "satisfaction_alerts"]
 
 ALERT_COLUMNS = (
@@ -47,15 +49,9 @@ def _csat_test(cur: np.ndarray, base: np.ndarray) -> tuple[float, float, float]:
     return p1, p0, _normal_sf((p0 - p1) / se)
 
 
-def _nps_parts(scores: np.ndarray) -> tuple[float, float]:
-    pro, det = float((scores >= 9).mean()), float((scores <= 6).mean())
-    value = pro - det
-    return value, max(pro + det - value**2, 0.0) / scores.size
-
-
 def _nps_test(cur: np.ndarray, base: np.ndarray) -> tuple[float, float, float]:
-    v1, var1 = _nps_parts(cur)
-    v0, var0 = _nps_parts(base)
+    v1, var1 = nps_parts(cur)
+    v0, var0 = nps_parts(base)
     se = math.sqrt(var1 + var0)
     if se == 0:
         return 100 * v1, 100 * v0, 1.0

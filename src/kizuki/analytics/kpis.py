@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kizuki.analytics.business_time import BusinessCalendar, business_seconds
 from kizuki.analytics.local_time import local_week_starts
-from kizuki.analytics.selfservice import wilson_interval
+from kizuki.analytics.selfservice import followed_within, wilson_interval
 
 __all__ = [
     "KPI_COLUMNS",
@@ -29,6 +29,7 @@ __all__ = [
     "contact_frame",
     "deflection_rows",
     "kpi_table",
+    "nps_parts",
     "survey_frame",
     "with_first_replies",
 ]
@@ -206,15 +207,15 @@ def contact_frame(
 
 def _recontacted(c: pd.DataFrame, window: pd.Timedelta) -> np.ndarray:
     """Whether the same customer opened another contact about the same (known) intent after
-    this one, within ``window``."""
-    known = c["customer_id"].notna() & (c["customer_id"] != "") & (c["intent"] != "")
-    k = c[known].sort_values(["customer_id", "intent", "opened_at", "contact_id"])
-    same = (k["customer_id"].shift(-1) == k["customer_id"]) & (k["intent"].shift(-1) == k["intent"])
-    gap = k["opened_at"].shift(-1) - k["opened_at"]
-    again = same & (gap <= window) & (gap >= pd.Timedelta(0))
-    out = pd.Series(False, index=c.index)
-    out.loc[k.index] = again.to_numpy()
-    return out.to_numpy()
+    this one, within ``window`` (:func:`~kizuki.analytics.selfservice.followed_within`, as the
+    human channels' success of the self-service step)."""
+    known = (c["customer_id"].fillna("") != "") & (c["intent"] != "")
+    out = np.zeros(len(c), dtype=bool)
+    k = c[known].rename(columns={"opened_at": "ts"})
+    out[np.flatnonzero(known.to_numpy())] = followed_within(
+        k, k.rename(columns={"ts": "opened_at"}), "opened_at", window
+    )
+    return out
 
 
 def _share(flag: pd.Series) -> tuple[float, float, float, int]:
@@ -247,16 +248,22 @@ def _mean(values: pd.Series) -> tuple[float, float, float, int]:
     return mean, mean - half, mean + half, n
 
 
+def nps_parts(scores: np.ndarray) -> tuple[float, float]:
+    """Promoters (9-10) minus detractors (0-6) as a share (-1 to 1) of non-empty ``scores``,
+    and its variance (that of a difference of two multinomial shares)."""
+    pro, det = float((scores >= 9).mean()), float((scores <= 6).mean())
+    value = pro - det
+    return value, max(pro + det - value**2, 0.0) / scores.size
+
+
 def _nps(scores: pd.Series) -> tuple[float, float, float, int]:
-    """Promoters (9-10) minus detractors (0-6), in points; the interval from the variance of
-    a difference of two multinomial shares."""
+    """NPS in points with its 95% interval (:func:`nps_parts`)."""
     s = scores.dropna().to_numpy(float)
     n = s.size
     if not n:
         return np.nan, np.nan, np.nan, 0
-    pro, det = float((s >= 9).mean()), float((s <= 6).mean())
-    value = pro - det
-    half = Z * np.sqrt(max(pro + det - value**2, 0.0) / n)
+    value, variance = nps_parts(s)
+    half = Z * np.sqrt(variance)
     return 100 * value, 100 * max(value - half, -1.0), 100 * min(value + half, 1.0), n
 
 

@@ -52,6 +52,7 @@ def kpis_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
         min_answers=config.alert_min_answers,
         csat_satisfied_min=config.csat_satisfied_min,
     )
+    fit = _selfservice(ctx)  # read once: deflection and the staffing plan's moved intents
     plan = hourly_plan(
         frame,
         ctx.timezone,
@@ -60,10 +61,9 @@ def kpis_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
         within_seconds=config.service_level_seconds,
         default_aht_seconds=config.default_aht_seconds,
         max_handle_seconds=config.max_handle_seconds,
-        self_service_intents=_digital_first(ctx),
+        self_service_intents=_digital_first(fit),
     )
     kpis = kpi_table(frame, answers, config)
-    fit = _selfservice(ctx)
     if fit is not None and len(fit):
         kpis = pd.concat([kpis, deflection_rows(fit, frame)], ignore_index=True)
     return {
@@ -75,18 +75,17 @@ def kpis_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
 
 def _selfservice(ctx: RunContext) -> pd.DataFrame | None:
     """This run's ``result_selfservice`` (None when the step did not run)."""
-    name = "result_selfservice"
-    if name not in ctx.written and name not in ctx.pending:
+    table = ctx.result_if_any("result_selfservice")
+    if table is None:
         return None
     columns = ("intent", "channel", "successes", "recommendation")
-    frame: pd.DataFrame = ctx.store.to_arrow(ctx.table(name).select(*columns)).to_pandas()
+    frame: pd.DataFrame = ctx.store.to_arrow(table.select(*columns)).to_pandas()
     return frame
 
 
-def _digital_first(ctx: RunContext) -> list[str]:
+def _digital_first(fit: pd.DataFrame | None) -> list[str]:
     """Intents the self-service step recommends ``digital_first`` (none before it ran)."""
-    rows = _selfservice(ctx)
-    if rows is None:
+    if fit is None:
         return []
-    mine = rows[(rows["channel"] == "self_service") & (rows["recommendation"] == "digital_first")]
+    mine = fit[(fit["channel"] == "self_service") & (fit["recommendation"] == "digital_first")]
     return sorted(mine["intent"].astype(str))

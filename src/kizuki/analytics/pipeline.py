@@ -113,6 +113,15 @@ class RunContext:
             self.write(name, self.pending.pop(name).result())
         return self.store.table(name)
 
+    def result_if_any(self, name: str, *, earlier_runs: bool = False) -> ir.Table | None:
+        """A result this run wrote (or is writing), else — with ``earlier_runs`` — an earlier
+        run's, else None (a step that did not run, or was skipped)."""
+        if name in self.written or name in self.pending:
+            return self.table(name)
+        if earlier_runs and name in self.store.list_tables():
+            return self.store.table(name)
+        return None
+
     def frame(self, name: str) -> pd.DataFrame:
         """A (small) table as pandas."""
         frame: pd.DataFrame = self.store.to_arrow(self.table(name)).to_pandas()
@@ -444,7 +453,7 @@ STEPS: tuple[Step, ...] = (
         CONTENT_TABLES,
         content_step,
         needs=("content",),
-        uses=("stream", "classified"),
+        uses=("stream", "classified", "selfservice_inputs"),
         requires=("jreadability", "pyphen"),
     ),
     Step("kpis", KPI_TABLES, kpis_step, needs=("contacts",), uses=("classified",)),

@@ -47,6 +47,7 @@ __all__ = [
     "attempt_outcomes",
     "channel_fit",
     "chatbot_attempts",
+    "followed_within",
     "human_rates",
     "selfservice_rates",
     "selfservice_table",
@@ -260,15 +261,15 @@ def attempt_outcomes(
     window = pd.Timedelta(days=config.window_days)
     human = contacts[~contacts["channel"].isin(("chatbot",))].copy()
     human["opened_at"] = pd.to_datetime(human["opened_at"], utc=True)
-    attempts["contacted"] = _followed(attempts, human, "opened_at", window)
+    attempts["contacted"] = followed_within(attempts, human, "opened_at", window)
     searches = w[w["searched"].astype(bool)][["customer_id", "intent", "ts", "session_key"]]
-    attempts["searched_again"] = _followed(
+    attempts["searched_again"] = followed_within(
         attempts, searches.rename(columns={"ts": "_t"}), "_t", window
     )
     return attempts
 
 
-def _followed(
+def followed_within(
     attempts: pd.DataFrame, later: pd.DataFrame, time_col: str, window: pd.Timedelta
 ) -> NDArray[np.bool_]:
     """Whether each attempt is followed by a row of ``later`` of the same customer and intent
@@ -415,7 +416,7 @@ def human_rates(contacts: pd.DataFrame, config: SelfServiceConfig) -> pd.DataFra
         )
     human["opened_at"] = pd.to_datetime(human["opened_at"], utc=True)
     frame = human.rename(columns={"opened_at": "ts"})
-    again = _followed(frame, human, "opened_at", pd.Timedelta(days=config.window_days))
+    again = followed_within(frame, human, "opened_at", pd.Timedelta(days=config.window_days))
     solved = human["status"].fillna("").str.lower().isin(_SOLVED).to_numpy()
     frame["ok"] = solved & ~again
     grouped = frame.groupby(["intent", "channel"])["ok"].agg(["size", "sum"]).reset_index()

@@ -3,7 +3,7 @@ channel fit, the mismatch ranking and the content gaps (docs/selfservice.md)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -37,31 +37,25 @@ OOS_LABEL = "out_of_scope"
 _CONTACT_COLUMNS = ["contact_id", "customer_id", "channel", "opened_at", "status", "intent"]
 
 
-def _optional(ctx: RunContext, name: str) -> Any:
-    """A result this run wrote, else an earlier run's, else None."""
-    if name in ctx.written or name in ctx.pending or name in ctx.store.list_tables():
-        return ctx.table(name)
-    return None
-
-
 def selfservice_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
     """The tables of :data:`SELFSERVICE_TABLES`."""
     config = ctx.settings.selfservice
-    queries = _optional(ctx, "result_query_intents")
+    queries = ctx.result_if_any("result_query_intents", earlier_runs=True)
     web = ctx.store.to_arrow(web_attempts(ctx.stream(), queries, config.return_minutes)).to_pandas()
     contacts_expr = ctx.contacts_with_model_intents()
     contacts = ctx.store.to_arrow(contacts_expr.select(*_CONTACT_COLUMNS)).to_pandas()
     attempts = attempt_outcomes(web, chatbot_attempts(contacts), contacts, config)
+    ctx.cache["selfservice_inputs"] = (web, contacts, attempts)  # the content step's too
     fit = selfservice_table(attempts, contacts, config, ctx.settings.seed)
     content = ctx.store.to_arrow(ctx.table("content").select("content_id", "intents")).to_pandas()
     articles = articles_by_intent(content)
-    fix = _optional(ctx, "result_fix_first")
+    fix = ctx.result_if_any("result_fix_first", earlier_runs=True)
     revenue = (
         ctx.store.to_arrow(fix.select("intent", "revenue_at_risk")).to_pandas()
         if fix is not None
         else None
     )
-    topics_table = _optional(ctx, "result_new_topics")
+    topics_table = ctx.result_if_any("result_new_topics", earlier_runs=True)
     topics = (
         ctx.store.to_arrow(topics_table.select("topic_id", "contacts", "label")).to_pandas()
         if topics_table is not None

@@ -19,7 +19,7 @@ import pandas as pd
 
 from kizuki.analytics.staffing import agents_needed
 
-__all__ = ["MIN_HANDLED", "PLAN_COLUMNS", "handle_seconds", "hourly_plan"]
+__all__ = ["MIN_HANDLED", "PLAN_COLUMNS", "handle_seconds", "hourly_plan", "plan_summary"]
 
 MIN_HANDLED = 20
 PLAN_COLUMNS = (
@@ -92,3 +92,21 @@ def hourly_plan(
                 }
             )  # fmt: skip
     return pd.DataFrame(rows, columns=list(PLAN_COLUMNS))
+
+
+def plan_summary(plan: pd.DataFrame) -> pd.DataFrame:
+    """Per channel of a :func:`hourly_plan`: the peak hour (the most agents, then the most
+    arrivals) with its agents, arrivals and handle time, the agent hours of a typical week,
+    and those saved with the ``digital_first`` intents in self-service."""
+    columns = ["channel", "peak_agents", "peak_weekday", "peak_hour", "peak_arrivals_per_hour",
+               "aht_seconds", "agent_hours", "agent_hours_saved"]  # fmt: skip
+    rows = []
+    for channel, part in plan.groupby("channel", sort=True):
+        peak = part.sort_values(["agents", "arrivals_per_hour"], ascending=False).iloc[0]
+        hours = int(part["agents"].sum())
+        rows.append(
+            [str(channel), int(peak["agents"]), int(peak["weekday"]), int(peak["hour"]),
+             float(peak["arrivals_per_hour"]), float(peak["aht_seconds"]), hours,
+             hours - int(part["agents_if_self_service"].sum())]
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)

@@ -12,7 +12,7 @@ from kizuki.cli.options import JsonOpt, StoreOpt, open_kizuki, out
 from kizuki.errors import ConfigError
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from kizuki.core import Kizuki
 
 __all__ = ["register", "staffing"]
 
@@ -52,7 +52,7 @@ def staffing(
 
     if arrivals_per_hour is None or aht_seconds is None:
         if arrivals_per_hour is None and aht_seconds is None and store is not None:
-            _plan(open_kizuki(store).staffing_plan(), as_json)
+            _plan(open_kizuki(store), as_json)
             return
         raise ConfigError("give --arrivals-per-hour and --aht-seconds, or --store for a plan")
 
@@ -81,24 +81,21 @@ def staffing(
     out.print("\n".join(lines), highlight=False)
 
 
-def _plan(plan: pd.DataFrame, as_json: bool) -> None:
-    """The hourly plan: as JSON rows, or a summary per channel (peak agents, agent hours a
-    typical week, and those saved by moving the digital_first intents to self-service)."""
+def _plan(kz: Kizuki, as_json: bool) -> None:
+    """The hourly plan as JSON rows, or its summary per channel."""
     if as_json:
-        out.print_json(plan.to_json(orient="records"))
+        out.print_json(kz.staffing_plan().to_json(orient="records"))
         return
-    if not len(plan):
+    summary = kz.staffing_summary()
+    if not len(summary):
         out.print("no chat or phone contacts to plan for")
         return
-    for channel, part in plan.groupby("channel", sort=True):
-        peak = part.sort_values(["agents", "arrivals_per_hour"], ascending=False).iloc[0]
-        hours = int(part["agents"].sum())
-        saved = hours - int(part["agents_if_self_service"].sum())
+    for r in summary.itertuples():
         out.print(
-            f"{channel:<7} peak {int(peak['agents'])} agents (weekday {int(peak['weekday'])}, "
-            f"{int(peak['hour']):02d}:00, {peak['arrivals_per_hour']:.1f}/h, AHT "
-            f"{peak['aht_seconds']:.0f} s); {hours:,} agent hours a typical week; "
-            f"{saved:,} saved with the digital_first intents in self-service",
+            f"{r.channel:<7} peak {r.peak_agents} agents (weekday {r.peak_weekday}, "
+            f"{r.peak_hour:02d}:00, {r.peak_arrivals_per_hour:.1f}/h, AHT "
+            f"{r.aht_seconds:.0f} s); {r.agent_hours:,} agent hours a typical week; "
+            f"{r.agent_hours_saved:,} saved with the digital_first intents in self-service",
             highlight=False,
             soft_wrap=True,
         )

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any
 
+from kizuki.analytics.channel_flows import OUTCOMES
 from kizuki.report.charts import Chart
 from kizuki.report.charts_selfservice import sankey_chart
 from kizuki.report.context import ReportContext, Section
@@ -17,7 +18,6 @@ from kizuki.report.selfservice import intent_label, present, step_note
 
 __all__ = ["OUTCOMES", "channel_flows_section", "flow_links"]
 
-OUTCOMES = ("resolved", "escalated", "abandoned", "churned")
 #: Outcome colours: resolved green, escalated amber, abandoned and churned reds.
 _OUTCOME_COLOURS = {
     "resolved": "#5a9e5a",
@@ -92,43 +92,25 @@ def _paths_text(ctx: ReportContext, path: str) -> str:
     )
 
 
-def _per_intent(ctx: ReportContext, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per intent: episodes, the share of each outcome, the mean cost, the most travelled path
-    and the path that loses the most customers (abandoned or churned)."""
-    by_intent: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        by_intent[str(r["intent"])].append(r)
+def _per_intent(ctx: ReportContext) -> list[dict[str, Any]]:
+    """Per intent (:meth:`~kizuki.Kizuki.channel_flow_summary`), in the report's words."""
     out: list[dict[str, Any]] = []
-    for intent, items in by_intent.items():
-        episodes = sum(int(r["episodes"] or 0) for r in items)
-        if not episodes:
-            continue
-        outcome = {o: sum(int(r["episodes"] or 0) for r in items if r["outcome"] == o)
-                   for o in OUTCOMES}  # fmt: skip
-        cost = sum(float(r["total_cost"] or 0.0) for r in items)
-        per_path: dict[str, int] = defaultdict(int)
-        lost: dict[str, int] = defaultdict(int)
-        for r in items:
-            per_path[str(r["path"])] += int(r["episodes"] or 0)
-            if r["outcome"] in ("abandoned", "churned"):
-                lost[str(r["path"])] += int(r["episodes"] or 0)
-        common = min(per_path, key=lambda p: (-per_path[p], p))
-        worst = min(lost, key=lambda p: (-lost[p], p)) if lost else None
+    for r in ctx.kz.channel_flow_summary().to_dict("records"):
+        worst = str(r["losing_path"])
         out.append(
             {
-                "intent": intent_label(ctx, intent),
-                "episodes": episodes,
-                **{o: f"{outcome[o] / episodes:.0%}" for o in OUTCOMES},
-                "cost": cost / episodes,
-                "common": _paths_text(ctx, common),
+                "intent": intent_label(ctx, r["intent"]),
+                "episodes": int(r["episodes"]),
+                **{o: f"{float(r[o]):.0%}" for o in OUTCOMES},
+                "cost": float(r["cost_per_episode"]),
+                "common": _paths_text(ctx, str(r["common_path"])),
                 "worst": (
-                    ctx.t("flows.lost_on", path=_paths_text(ctx, worst), n=f"{lost[worst]:,}")
+                    ctx.t("flows.lost_on", path=_paths_text(ctx, worst), n=f"{int(r['lost']):,}")
                     if worst
                     else "—"
                 ),
             }
         )
-    out.sort(key=lambda r: (-r["episodes"], r["intent"]))
     return out
 
 
@@ -145,7 +127,7 @@ def channel_flows_section(ctx: ReportContext) -> Section | None:
         return Section(key, title, "flows.html.j2", data)
     rows = [r for r in table.to_pylist() if present(r.get("episodes"))]
     chart, left_out = _sankey(ctx, rows)
-    intents = _per_intent(ctx, rows)
+    intents = _per_intent(ctx)
     data |= {
         "intents": intents[:TOP_INTENTS],
         "more": max(len(intents) - TOP_INTENTS, 0),

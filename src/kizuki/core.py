@@ -22,6 +22,7 @@ from kizuki.core_intents import IntentMethods
 from kizuki.core_kpis import KPIMethods
 from kizuki.core_search import SearchMethods
 from kizuki.core_selfservice import SelfServiceMethods
+from kizuki.core_voice import VoiceMethods
 from kizuki.errors import NotFoundError
 from kizuki.progress import ProgressCallback, no_progress
 from kizuki.schema import RESULT_TABLES, RUNS_TABLE
@@ -78,7 +79,7 @@ def _run_record(row: dict[str, Any]) -> RunRecord:
     )
 
 
-class Kizuki(IntentMethods, KPIMethods, SearchMethods, SelfServiceMethods):
+class Kizuki(IntentMethods, KPIMethods, SearchMethods, SelfServiceMethods, VoiceMethods):
     """A store, the settings it is used with, and every analysis Kizuki knows, as methods.
 
     Results come back as pandas DataFrames (``result_table`` gives Arrow); each result method

@@ -32,6 +32,7 @@ from kizuki.analytics.kpis import KPIConfig
 from kizuki.analytics.selfservice import SelfServiceConfig
 from kizuki.analytics.signals import SignalConfig
 from kizuki.analytics.silent import SilentConfig
+from kizuki.analytics.voice import VoiceConfig
 from kizuki.errors import ConfigError
 
 __all__ = [
@@ -121,6 +122,16 @@ class AnalyzeSettings(BaseModel):
         default_factory=KPIConfig,
         description="Support KPIs: business hours and holidays, service-level and re-contact "
         "windows (docs/metrics.md).",
+    )
+    voice_of_customer: bool = Field(
+        True,
+        description="Read survey comments, contacts and brand mentions: sentiment, intents, "
+        "spikes (false keeps an earlier run's tables).",
+    )
+    voice: VoiceConfig = Field(
+        default_factory=VoiceConfig,
+        description="The voice of the customer: learning sentiment from survey comments, "
+        "spike tests (docs/voice.md).",
     )
 
 

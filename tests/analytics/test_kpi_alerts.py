@@ -57,3 +57,32 @@ def test_slices_with_too_few_answers_are_not_tested() -> None:
     # a segment's 5 a week are not tested; all customers (and the one channel) have 10
     assert len(alerts) and "segment" not in set(alerts["dimension"])
     assert satisfaction_alerts(data.iloc[0:0]).empty
+
+
+def _ces(rng: np.random.Generator, weeks: int, drop_week: int | None, shift: float) -> pd.DataFrame:
+    """CES answers on 1-7 (higher easier), mean 5.2; ``shift`` lower in ``drop_week``."""
+    rows = []
+    for w in range(weeks):
+        mean = 5.2 - (shift if w == drop_week else 0.0)
+        for _ in range(40):
+            score = float(np.clip(round(rng.normal(mean, 1.2)), 1, 7))
+            rows.append({"kind": "ces", "score": score, "week": MONDAY + dt.timedelta(weeks=w),
+                         "segment": "smb", "channel": "chat", "intent": "login"})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_a_ces_drop_is_found_on_its_scale_and_either_direction() -> None:
+    rng = np.random.default_rng(3)
+    data = _ces(rng, 8, drop_week=6, shift=1.5)
+    alerts = satisfaction_alerts(data)
+    assert set(alerts["metric"]) == {"ces"}
+    assert set(alerts["week"]) == {MONDAY + dt.timedelta(weeks=6)}
+    top = alerts.iloc[0]
+    assert top["value"] < top["baseline"] - 1.0  # reported on the survey's own scale
+    # the same answers on an effort scale (higher = more effort): a rise is the drop
+    effort = data.assign(score=8 - data["score"])
+    flipped = satisfaction_alerts(effort, ces_higher_is_easier=False)
+    assert set(flipped["week"]) == {MONDAY + dt.timedelta(weeks=6)}
+    assert (flipped["value"] > flipped["baseline"]).all()
+    steady = sum(len(satisfaction_alerts(_ces(rng, 12, None, 0.0))) for _ in range(5))
+    assert steady <= 2

@@ -177,3 +177,34 @@ def test_deflection_is_self_service_successes_per_human_contact() -> None:
     assert rows.loc["plan", "value"] == pytest.approx(2.0)
     total = rows[rows["intent"].isna()].iloc[0]
     assert total["value"] == pytest.approx(36 / 6) and total["n"] == 6  # "other": no contacts
+
+
+def test_contacts_per_active_customer_by_period_week_and_segment() -> None:
+    from kizuki.analytics.kpis import contacts_per_active_rows
+
+    w1, w2 = dt.date(2026, 11, 2), dt.date(2026, 11, 9)
+    contacts = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", None, "c"],
+            "week": [w1, w2, w1, w1, w2],
+            "segment": ["smb", "smb", "enterprise", "", "smb"],
+        }
+    )
+    # a and d browse in week 1, a and e in week 2; c only contacted (active by contacting)
+    active = pd.DataFrame(
+        {
+            "customer_id": ["a", "d", "a", "e"],
+            "week": [w1, w1, w2, w2],
+            "segment": ["smb", "smb", "smb", None],
+        }
+    )
+    rows = contacts_per_active_rows(contacts, active)
+    by = {(r.week, r.segment): (r.value, r.n) for r in rows.itertuples()}
+    assert set(rows["metric"]) == {"contacts_per_active_customer"}
+    assert by[(None, None)] == (4 / 5, 5)  # a, b, c, d, e; the anonymous contact left out
+    assert by[(w1, None)] == (2 / 3, 3)  # a, b, d
+    assert by[(w2, None)] == (2 / 3, 3)  # a, c, e
+    assert by[(None, "smb")] == (3 / 3, 3)  # a, c, d
+    assert by[(None, "enterprise")] == (1.0, 1)
+    period = rows[rows["week"].isna() & rows["segment"].isna()].iloc[0]
+    assert period["ci_low"] < period["value"] < period["ci_high"]

@@ -94,6 +94,8 @@ def test_each_result_table_has_one_row_per_declared_key(analyzed: Analyzed, name
         "result_new_topics",
         "result_selfservice_mismatch",
         "result_kpi_alerts",  # a small store has too few survey answers for an alert
+        "result_voice_spikes",  # …and too few days and texts for a spike
+        "result_voice_topics",  # …or negative mentions no intent covers
     ), name
     assert not frame.duplicated(key).any(), f"{name}: {key} is not unique"
 
@@ -242,6 +244,7 @@ def test_steps_without_events_are_skipped_with_a_note() -> None:
     assert written == ["result_overview", "result_events_daily", "result_stage_daily"]
     assert "analyze: skipped signals (no events)" in calls
     assert "analyze: skipped intents (no contacts)" in calls
+    assert "analyze: skipped voice (no surveys or contacts or mentions)" in calls
 
 
 def test_silent_customers_are_skipped_without_contacts() -> None:
@@ -299,3 +302,23 @@ def test_selfservice_results_and_their_export(analyzed: Analyzed, tmp_path: Path
     assert set(gaps["gap"]) <= {"missing", "not_resolving"}
     # the simulated help centre has no article about CSV import
     assert "csv_import_error" in set(gaps.loc[gaps["gap"] == "missing", "intent"])
+
+
+def test_voice_results_and_the_voice_command(analyzed: Analyzed) -> None:
+    from typer.testing import CliRunner
+
+    from kizuki.cli import app
+
+    kz = analyzed[0]
+    voice = kz.voice()
+    assert set(voice["source"]) == {"survey", "contact", "mention"}
+    assert set(voice["sentiment"]) <= {"negative", "neutral", "positive"}
+    assert voice["negative"].between(0, 1).all()
+    summary = kz.voice_summary().set_index("source")
+    assert summary.loc["all", "texts"] == len(voice)
+    assert summary.loc["mention", "texts"] == (voice["source"] == "mention").sum()
+    result = CliRunner().invoke(app, ["voice", "--store", kz.url, "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    assert {r["source"] for r in record["summary"]} == {"survey", "contact", "mention", "all"}
+    assert record["model"][0]["texts"] == len(voice)

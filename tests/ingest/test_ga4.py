@@ -272,11 +272,11 @@ def test_a_chunk_whose_quarantine_redaction_fails_is_rolled_back_whole(
     redact = pipeline._redactor()
     calls = []
 
-    def fail_on_second(raw: Any) -> Any:
+    def fail_on_second(raw: Any, **kw: Any) -> Any:
         calls.append(len(raw))
         if len(calls) == 2:
             raise RuntimeError("redactor failed")
-        return redact(raw)
+        return redact(raw, **kw)
 
     monkeypatch.setattr(pipeline, "_redactor", lambda: fail_on_second)
     with pytest.raises(RuntimeError, match="redactor failed"):

@@ -134,7 +134,9 @@ def test_shipped_mappings_are_listed_and_loaded() -> None:
         "fivetran-zendesk-ticket-comment",
         "fivetran-zendesk-user",
         "ja-helpdesk-tickets",
+        "ja-social-listening-mentions",
         "ja-web-events",
+        "social-listening-mentions",
     ]
     assert load_mapping("fivetran-zendesk-ticket")["contact_id"] == "id"
     assert load_mapping("ja-helpdesk-tickets")["channel"]["values"]["電話"] == "phone"

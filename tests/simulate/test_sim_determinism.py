@@ -50,7 +50,7 @@ def test_same_seed_gives_identical_files(tmp_path: Path, fmt: str) -> None:
     a = simulate_company(cfg, tmp_path / "a", ga4_format=fmt)  # type: ignore[arg-type]
     b = simulate_company(cfg, tmp_path / "b", ga4_format=fmt)  # type: ignore[arg-type]
     da, db = _digests(a.out_dir), _digests(b.out_dir)
-    assert len(da) == 7 + 1 + 1 + 9 + 1  # canonical, ga4, zendesk, ground truth, config.yaml
+    assert len(da) == 7 + 1 + 1 + 10 + 1  # canonical, ga4, zendesk, ground truth, config.yaml
     assert da == db
     assert a.n_events == b.n_events > 0
 

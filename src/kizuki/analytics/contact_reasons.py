@@ -39,6 +39,7 @@ __all__ = [
     "new_topics",
     "query_intents",
     "search_intents",
+    "text_intents",
     "topic_of_contacts",
     "train_intent_model",
 ]
@@ -174,6 +175,14 @@ def _classify(
     return [
         b if c > 0 else str(model.oos_label) for b, c in zip(best, confidence, strict=True)
     ], confidence
+
+
+def text_intents(model: IntentClassifier | None, texts: list[str]) -> list[str | None]:
+    """The intent of each free text (a comment, a mention), None where the model refuses it
+    as out of scope or there is no model."""
+    predicted, _ = _classify(model, texts)
+    oos = str(model.oos_label) if model is not None else ""
+    return [p if p and p != oos else None for p in predicted]
 
 
 def classify_contacts(

@@ -11,6 +11,7 @@ empty is the whole period for all customers.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from typing import Annotated
 
@@ -27,6 +28,7 @@ __all__ = [
     "SLICES",
     "KPIConfig",
     "contact_frame",
+    "contacts_per_active_rows",
     "deflection_rows",
     "kpi_table",
     "nps_parts",
@@ -120,6 +122,10 @@ class KPIConfig(BaseModel):
     csat_satisfied_min: Annotated[
         float, Field(description="CSAT scores from this value count as satisfied (1-5 scale)")
     ] = 4.0
+    ces_higher_is_easier: Annotated[
+        bool,
+        Field(description="a higher CES answer means less effort (false: more effort)"),
+    ] = True
 
     def calendar(self, timezone: str) -> BusinessCalendar:
         return BusinessCalendar(
@@ -392,6 +398,44 @@ def deflection_rows(fit: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
         if col not in out:
             out[col] = None if col != "ci_low" and col != "ci_high" else np.nan
     return out.loc[:, list(KPI_COLUMNS)]
+
+
+def contacts_per_active_rows(contacts: pd.DataFrame, active: pd.DataFrame) -> pd.DataFrame:
+    """``contacts_per_active_customer``: contacts of known customers per customer active in
+    the same span (an event of theirs, or a contact), over the period, per local week and per
+    segment; ``n`` is the active customers, the interval Poisson on the contacts.
+
+    ``contacts``: :func:`contact_frame` rows (``customer_id, week, segment``); ``active``:
+    ``customer_id, week, segment``, one row per customer and week with an event."""
+    known = contacts[contacts["customer_id"].notna() & (contacts["customer_id"] != "")]
+    seen = pd.concat(
+        [
+            active.loc[:, ["customer_id", "week", "segment"]],
+            known[["customer_id", "week", "segment"]],
+        ]
+    )
+    seen = seen.assign(segment=seen["segment"].fillna("").astype(str))
+    rows: list[dict[str, object]] = []
+
+    def add(n_contacts: int, customers: int, **where: object) -> None:
+        if customers == 0:
+            return
+        value, half = n_contacts / customers, 1.96 * math.sqrt(n_contacts) / customers
+        rows.append({"metric": "contacts_per_active_customer", **where, "value": value,
+                     "ci_low": max(0.0, value - half), "ci_high": value + half,
+                     "n": customers})  # fmt: skip
+
+    add(len(known), seen["customer_id"].nunique())
+    for week, part in seen.groupby("week"):
+        add(int((known["week"] == week).sum()), part["customer_id"].nunique(), week=week)
+    for segment, part in seen[seen["segment"] != ""].groupby("segment"):
+        add(
+            int((known["segment"] == segment).sum()), part["customer_id"].nunique(), segment=segment
+        )
+    out = pd.DataFrame(rows).reindex(columns=list(KPI_COLUMNS))
+    for col in ("channel", "intent", "segment", "agent", "week"):
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
 
 
 def _groups(

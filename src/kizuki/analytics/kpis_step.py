@@ -10,11 +10,13 @@ import pandas as pd
 from kizuki.analytics.kpi_alerts import satisfaction_alerts
 from kizuki.analytics.kpis import (
     contact_frame,
+    contacts_per_active_rows,
     deflection_rows,
     kpi_table,
     survey_frame,
     with_first_replies,
 )
+from kizuki.analytics.local_time import local_week_start
 from kizuki.analytics.staffing_plan import hourly_plan
 
 if TYPE_CHECKING:
@@ -51,6 +53,7 @@ def kpis_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
         alpha=config.alert_alpha,
         min_answers=config.alert_min_answers,
         csat_satisfied_min=config.csat_satisfied_min,
+        ces_higher_is_easier=config.ces_higher_is_easier,
     )
     fit = _selfservice(ctx)  # read once: deflection and the staffing plan's moved intents
     plan = hourly_plan(
@@ -64,13 +67,29 @@ def kpis_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
         self_service_intents=_digital_first(fit),
     )
     kpis = kpi_table(frame, answers, config)
+    extra = [contacts_per_active_rows(frame, _active_weeks(ctx, customers))]
     if fit is not None and len(fit):
-        kpis = pd.concat([kpis, deflection_rows(fit, frame)], ignore_index=True)
+        extra.append(deflection_rows(fit, frame))
+    kpis = pd.concat([kpis, *extra], ignore_index=True)
     return {
         "result_kpis": kpis,
         "result_kpi_alerts": alerts,
         "result_staffing": plan,
     }
+
+
+def _active_weeks(ctx: RunContext, customers: pd.DataFrame) -> pd.DataFrame:
+    """Each customer with an event in a local week, with their segment (computed in the
+    engine: one row per customer and week)."""
+    events = ctx.table("events")
+    known = events.filter(events.customer_id.notnull())
+    weeks = known.select(
+        customer_id=known.customer_id, week=local_week_start(known.ts, ctx.timezone)
+    ).distinct()
+    frame: pd.DataFrame = ctx.store.to_arrow(weeks).to_pandas()
+    segment = customers.drop_duplicates("customer_id").set_index("customer_id")["segment"]
+    frame["segment"] = frame["customer_id"].map(segment)
+    return frame
 
 
 def _selfservice(ctx: RunContext) -> pd.DataFrame | None:

@@ -62,6 +62,7 @@ from kizuki.analytics.sessions import (
 )
 from kizuki.analytics.signals import ACTIVITY_SIGNALS, signals_from_events
 from kizuki.analytics.silent import estimate_silent, load_silent_inputs
+from kizuki.analytics.voice_step import VOICE_TABLES, voice_step
 from kizuki.errors import SchemaError
 from kizuki.journey import Journey
 from kizuki.progress import ProgressCallback, no_progress
@@ -205,6 +206,7 @@ class Step:
     """One step of ``kizuki analyze``.
 
     ``needs``: canonical tables that must have rows, else the step is skipped with a note;
+    ``needs_any``: canonical tables of which at least one must have rows;
     ``uses``: the context's cached intermediates it reads (dropped after their last reader);
     ``switch``: the boolean ``[analyze]`` setting that turns it on and off, if any;
     ``requires``: modules of an optional extra it imports.
@@ -214,6 +216,7 @@ class Step:
     writes: tuple[str, ...]
     run: Callable[[RunContext], Output]
     needs: tuple[str, ...] = ()
+    needs_any: tuple[str, ...] = ()
     uses: tuple[str, ...] = ()
     switch: str | None = None
     requires: tuple[str, ...] = ()
@@ -361,6 +364,7 @@ def _intents(ctx: RunContext) -> Output:
             info["status"] = "discovered_topics"
             info["intents"] = len(topics)
     ctx.cache["contacts"], ctx.cache["classified"] = contacts, classified
+    ctx.cache["intent_model"] = model
     queries = query_intents(ctx.table("searches"), model)
     ctx.progress(step, 2, 2)
     return {
@@ -409,7 +413,7 @@ STEPS: tuple[Step, ...] = (
         ("result_intent_model", "result_contact_intents", "result_query_intents"),
         _intents,
         needs=("contacts",),
-        uses=("contacts", "classified"),
+        uses=("contacts", "classified", "intent_model"),
         switch="contact_reasons",
         requires=_ML,
     ),
@@ -457,6 +461,15 @@ STEPS: tuple[Step, ...] = (
         requires=("jreadability", "pyphen"),
     ),
     Step("kpis", KPI_TABLES, kpis_step, needs=("contacts",), uses=("classified",)),
+    Step(
+        "voice",
+        VOICE_TABLES,
+        voice_step,
+        needs_any=("surveys", "contacts", "mentions"),
+        uses=("classified", "intent_model"),
+        switch="voice_of_customer",
+        requires=(*_ML, "vaderSentiment"),
+    ),
 )
 
 
@@ -465,6 +478,8 @@ def _skip_reason(step: Step, rows: Mapping[str, int]) -> str | None:
     empty = [name for name in step.needs if not rows.get(name)]
     if empty:
         return f"no {', '.join(empty)}"
+    if step.needs_any and not any(rows.get(name) for name in step.needs_any):
+        return f"no {' or '.join(step.needs_any)}"
     missing = [module for module in step.requires if find_spec(module) is None]
     if missing:
         return "pip install 'kizuki[ml,ja]'"

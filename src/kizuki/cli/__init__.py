@@ -25,6 +25,7 @@ from kizuki.cli import (
     output,
     search,
     staffing,
+    voice,
 )
 from kizuki.cli.options import err, state
 from kizuki.errors import KizukiError
@@ -73,7 +74,7 @@ def _main(
     state.config = config
 
 
-for module in (data, batches, analysis, output, inspect_cmd, staffing):
+for module in (data, batches, analysis, output, inspect_cmd, staffing, voice):
     module.register(app)
 app.add_typer(intents.app, name="intents")
 app.add_typer(search.app, name="search")

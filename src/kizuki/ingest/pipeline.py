@@ -36,6 +36,7 @@ from kizuki.errors import IngestError
 from kizuki.ingest.batches import PROGRESS_TABLE, new_batch_id, remove_batches, replaced_batches
 from kizuki.ingest.connector import STAGE, Chunk, Connector, Resume, Scan
 from kizuki.ingest.lines import Reject
+from kizuki.ingest.redact import HANDLE_TABLES
 from kizuki.ingest.result import IngestResult
 from kizuki.ingest.upsert import TEMP_TABLES, RowWriter, Written
 from kizuki.ingest.validate import ident, sql_literal
@@ -362,7 +363,7 @@ class _Run:
                 "source": pa.array([self.c.source] * len(rows), pa.string()),
                 "file": pa.array([self.file] * len(rows), pa.string()),
                 "target_table": pa.array([self.c.target] * len(rows), pa.string()),
-                "raw": _redactor()(raw),
+                "raw": _redactor()(raw, handles=self.c.target in HANDLE_TABLES),
                 "reason": pa.array(reasons, pa.string()),
             }
         )

@@ -37,7 +37,21 @@ import pyarrow.compute as pc
 
 from kizuki.errors import SchemaError
 
-__all__ = ["PLACEHOLDERS", "PiiMatch", "find_pii", "redact_array", "redact_text"]
+__all__ = [
+    "HANDLE_PLACEHOLDER",
+    "HANDLE_TABLES",
+    "PLACEHOLDERS",
+    "PiiMatch",
+    "find_pii",
+    "redact_array",
+    "redact_text",
+]
+
+#: Social-media handles (``@taro_y``) in the free text of these tables are personal data too:
+#: replaced by :data:`HANDLE_PLACEHOLDER` (after e-mail addresses, which also hold an ``@``).
+HANDLE_TABLES = frozenset({"mentions"})
+HANDLE_PLACEHOLDER = "<HANDLE>"
+_HANDLE = r"[@＠﹫][A-Za-z0-9_]{1,30}"
 
 PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
     {
@@ -460,8 +474,10 @@ def redact_text(text: str) -> str:
     return "".join(parts)
 
 
-def redact_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+def redact_array(values: pa.Array | pa.ChunkedArray, *, handles: bool = False) -> pa.Array:
     """Redact every string of an Arrow string column; nulls and length are kept.
+
+    With ``handles``, social-media handles (``@taro_y``) become ``<HANDLE>`` too.
 
     Strings that cannot hold PII (fewer than seven digits and no ``@``) are skipped with one
     vectorised Arrow pass; only the rest go through :func:`redact_text`.
@@ -485,7 +501,16 @@ def redact_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     --------
     >>> redact_array(pa.array(["mail me: a.b@example.com", None, "no pii"])).to_pylist()
     ['mail me: <EMAIL>', None, 'no pii']
+    >>> redact_array(pa.array(["@taro_y 遅い", "a@b.jp"]), handles=True).to_pylist()
+    ['<HANDLE> 遅い', '<EMAIL>']
     """
+    result = _redact_pii(values)
+    if handles and len(result):
+        result = pc.replace_substring_regex(result, _HANDLE, HANDLE_PLACEHOLDER)
+    return result
+
+
+def _redact_pii(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     if pa.types.is_null(array.type):
         return pa.nulls(len(array), pa.string())

@@ -5,7 +5,8 @@ are matched by name, or through a mapping ``{canonical_column: file_column}`` (a
 file). Columns of the file that map to no canonical column are ignored and listed in the
 result's ``ignored_columns``. A file without one of the table's required columns is refused as
 a whole (:class:`~kizuki.errors.IngestError` naming the missing and the found columns), except
-an events file without ``event_id``: its id is then made from the row's content
+an events file without ``event_id`` and a mentions file without ``mention_id`` (not in the file
+and not mapped): the id is then made from the row's content
 (:func:`generated_id_sql`).
 
 CSV/TSV values are all read as text and converted by :mod:`kizuki.ingest.validate`. The text
@@ -48,6 +49,7 @@ from kizuki.schema import TABLES, TableDef
 
 __all__ = [
     "GENERATED_IDS",
+    "HASHED_COLUMNS",
     "TabularConnector",
     "detect_encoding",
     "generated_id_sql",
@@ -83,7 +85,13 @@ GENERATED_IDS = {
             "properties",
         ),
     ),
+    "mentions": ("mention_id", ("ts", "source", "url", "text")),
 }
+
+
+#: hashed column → the input column a file gives it in (stored only as its keyed hash,
+#: :mod:`kizuki.ingest.email_hash`): customers' e-mail addresses, mention authors' handles
+HASHED_COLUMNS = {"email_hash": "email", "author_hash": "author"}
 
 
 def generated_id_sql(table: str) -> str:
@@ -277,9 +285,9 @@ class TabularConnector:
                 "Pass table=... (CLI: --table)"
             )
         self.tdef: TableDef = TABLES[self.target]
-        #: a table with ``email_hash`` takes an ``email`` column, stored only as its keyed hash
-        self.hashes_email = "email_hash" in self.tdef.column_names
-        allowed = set(self.tdef.column_names) | ({"email"} if self.hashes_email else set())
+        #: personal columns stored only as their keyed hash: input column → hashed column
+        self.hashed = {raw: h for h, raw in HASHED_COLUMNS.items() if h in self.tdef.column_names}
+        allowed = set(self.tdef.column_names) | set(self.hashed)
         unknown = sorted(set(mapping) - allowed)
         if unknown:
             raise IngestError(
@@ -306,8 +314,7 @@ class TabularConnector:
             self.found = self._jsonl_keys()
         self.sources = self._resolve()
         used = {_entry_column(self.mapping.get(c), c) for c in self.sources}
-        if self.email_column is not None:
-            used.add(self.email_column)
+        used |= set(self.hashed_columns.values())
         self.ignored_columns = tuple(c for c in self.found if c not in used and c != "batch_id")
 
     # -- columns ----------------------------------------------------------------------------
@@ -400,11 +407,14 @@ class TabularConnector:
                 f"{', '.join(self.found) or '(none)'}. Rename them or pass a mapping "
                 "{canonical_column: file_column}"
             )
-        self.email_column = self._email_column(sources)
-        if self.email_column is not None:
-            sql, kind = self._column_sql(self.email_column)
+        #: the file's columns hashed here: input column → file column
+        self.hashed_columns = self._hashed_columns(sources)
+        for raw, name in self.hashed_columns.items():
+            sql, kind = self._column_sql(name)
             text = sql if kind == "text" else f"CAST({sql} AS VARCHAR)"
-            sources["email_hash"] = Source(email_hash_sql(text, self._key()), trusted=True)
+            if raw == "author":  # a handle: @Taro_Y and taro_y are one author
+                text = f"ltrim(trim({text}), '@＠')"
+            sources[self.hashed[raw]] = Source(email_hash_sql(text, self._key()), trusted=True)
         return sources
 
     def _generates(self, column: str, entry: MappingEntry | None) -> bool:
@@ -412,17 +422,20 @@ class TabularConnector:
         made = GENERATED_IDS.get(self.target)
         return made is not None and made[0] == column and entry is None
 
-    def _email_column(self, sources: dict[str, Source]) -> str | None:
-        """The file's e-mail column to hash into ``email_hash`` (None: none, or given hashed)."""
-        if not self.hashes_email or "email_hash" in sources:
-            return None
-        name = _entry_column(self.mapping.get("email"), "email")
-        return name if name in self.found else None
+    def _hashed_columns(self, sources: dict[str, Source]) -> dict[str, str]:
+        """The file's columns to hash (``email``, ``author``): input column → file column;
+        none where the file gives the hash itself."""
+        out = {}
+        for raw, hashed in self.hashed.items():
+            name = _entry_column(self.mapping.get(raw), raw)
+            if hashed not in sources and name in self.found:
+                out[raw] = name
+        return out
 
     def _key(self) -> bytes:
         if self.hash_key is None:
             raise IngestError(
-                f"{self.path.name}: hashing its e-mail column needs the store's hash key; "
+                f"{self.path.name}: hashing its personal columns needs the store's hash key; "
                 "ingest it through ingest_files (or pass hash_key=...)"
             )
         return self.hash_key()

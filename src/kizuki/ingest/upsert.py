@@ -26,6 +26,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from kizuki.ingest.redact import HANDLE_TABLES
 from kizuki.ingest.validate import ident, sql_literal
 from kizuki.schema import TABLES, TableDef
 
@@ -62,14 +63,15 @@ def _redactor() -> Any:
     return redact_array
 
 
-def _redact_columns(table: pa.Table, columns: list[str]) -> pa.Table:
-    """``table`` with the free text of ``columns`` redacted."""
+def _redact_columns(table: pa.Table, columns: list[str], handles: bool = False) -> pa.Table:
+    """``table`` with the free text of ``columns`` redacted (with ``handles``, handles too)."""
     if not columns or table.num_rows == 0:
         return table
     redact = _redactor()
     for name in columns:
         i = table.schema.get_field_index(name)
-        table = table.set_column(i, name, redact(table.column(name)).cast(pa.string()))
+        clean = redact(table.column(name), handles=handles)
+        table = table.set_column(i, name, clean.cast(pa.string()))
     return table
 
 
@@ -130,7 +132,9 @@ class RowWriter:
         redacted = [c.name for c in tdef.columns if c.redact]
         if not redacted:
             return int(self.con.execute(target + new).fetchone()[0])
-        rows = _redact_columns(self.con.execute(new).to_arrow_table(), redacted)
+        rows = _redact_columns(
+            self.con.execute(new).to_arrow_table(), redacted, tdef.name in HANDLE_TABLES
+        )
         if rows.num_rows == 0:
             return 0
         self.con.register("_kz_rows", rows)
@@ -166,7 +170,9 @@ class RowWriter:
         rows = None
         if redacted:
             # Redacted before comparing: the stored versions were redacted too.
-            rows = _redact_columns(con.execute(candidates).to_arrow_table(), redacted)
+            rows = _redact_columns(
+                con.execute(candidates).to_arrow_table(), redacted, tdef.name in HANDLE_TABLES
+            )
             con.register("_kz_rows", rows)
             source = "_kz_rows"
         try:

@@ -22,6 +22,7 @@ from kizuki.report.kpis import kpis_section
 from kizuki.report.quarantine_reasons import translate_reason
 from kizuki.report.selfservice import selfservice_section
 from kizuki.report.silent import silent_section
+from kizuki.report.voice import voice_section
 from kizuki.schema import TABLES
 
 __all__ = ["SECTIONS", "ReportContext", "Section", "SectionBuilder"]
@@ -153,6 +154,7 @@ SECTIONS: tuple[SectionBuilder, ...] = (
     channel_flows_section,
     content_section,
     kpis_section,
+    voice_section,
     quarantine_section,
     ingest_log_section,
 )

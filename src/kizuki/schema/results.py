@@ -20,6 +20,7 @@ import pyarrow as pa
 from kizuki.errors import SchemaError
 from kizuki.schema.result_def import MONEY, SHARE, ResultDef, column, interval
 from kizuki.schema.results_selfservice import SELFSERVICE_RESULTS
+from kizuki.schema.results_voice import VOICE_RESULTS
 from kizuki.schema.types import ARROW_TYPES, IBIS_TYPES
 
 __all__ = [
@@ -417,11 +418,11 @@ _TABLES: tuple[ResultDef, ...] = (
         "Weeks and slices whose CSAT or NPS fell significantly below their baseline (Q6).",
         ("metric", "dimension", "slice", "week"),
         (
-            _col("metric", "string", "csat or nps"),
+            _col("metric", "string", "csat, nps or ces"),
             _col("dimension", "string", "all, segment, channel or intent"),
             _col("slice", "string", "the segment, channel or intent; empty for all"),
             _col("week", "date", "the local week (Monday)"),
-            _col("value", "float64", "the week's CSAT share or NPS points"),
+            _col("value", "float64", "the week's CSAT share, NPS points or mean CES"),
             _col("baseline", "float64", "the same over the baseline weeks before it"),
             _col("n", "int64", "answers in the week", "answers"),
             _col("baseline_n", "int64", "answers in the baseline", "answers"),
@@ -451,6 +452,7 @@ _TABLES: tuple[ResultDef, ...] = (
             _col("agents_if_self_service", "int64", "agents needed then", "agents"),
         ),
     ),
+    *VOICE_RESULTS,
     ResultDef(
         RUNS_TABLE,
         "One row per `kizuki analyze` run: version, times, configuration, inputs, tables.",

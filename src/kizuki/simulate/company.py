@@ -199,13 +199,14 @@ def simulate_company(
     )
     files.append(z_stats)
     rng = _rng(seed, 9)
+    mention_truth: dict[str, list[str]] = {}
     tables: dict[str, Callable[[], dict[str, list[str]]]] = {
         "customers": lambda: customer_rows(cfg, pop, rng),
         "subscriptions": lambda: subscription_rows(cfg, pop, clock, rng),
         "content": lambda: content_rows(cfg, clock, text, rng),
         "surveys": lambda: survey_rows(cfg, pop, clock, planted, tickets, text, rng),
         "incidents": lambda: incident_rows(cfg),
-        "mentions": lambda: mention_rows(cfg, clock, text, rng),
+        "mentions": lambda: mention_rows(cfg, clock, text, rng, mention_truth),
         "contacts": lambda: chatbot_contact_rows(cfg, pop, attempts, text, rng),
     }
     canonical: list[tuple[str, Path]] = []
@@ -220,6 +221,7 @@ def simulate_company(
     write_ground_truth(cfg, pop, clock, truths, tickets, attempts, files, pii, dirs["ground_truth"])
     write_hits(dirs["ground_truth"] / "hits.csv", cfg, cat, pop, clock, hits)
     write_identities(dirs["ground_truth"] / "identities.csv", pop, people)
+    _write_mention_truth(dirs["ground_truth"] / "mentions.csv", mention_truth)
     (out_dir / "config.yaml").write_text(cfg.to_yaml(), encoding="utf-8")
     return SimResult(
         out_dir=out_dir,
@@ -297,3 +299,14 @@ def _write_ga4(
     finally:
         stats = writer.close()
     return stats
+
+
+def _write_mention_truth(path: Path, truth: dict[str, list[str]]) -> None:
+    """``mentions.csv``: per mention what the simulator meant it to say (``kind``)."""
+    import csv
+
+    columns = ("mention_id", "kind", "lang")
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(columns)
+        writer.writerows(zip(*(truth.get(c, []) for c in columns), strict=True))

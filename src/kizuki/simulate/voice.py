@@ -107,9 +107,16 @@ def survey_rows(
 
 
 def mention_rows(
-    cfg: SimConfig, clock: Clock, text: TextMaker, rng: np.random.Generator
+    cfg: SimConfig,
+    clock: Clock,
+    text: TextMaker,
+    rng: np.random.Generator,
+    truth: Columns | None = None,
 ) -> Columns:
-    """Brand mentions: a daily trickle, negative about the intents, spiking in incidents."""
+    """Brand mentions: a daily trickle, negative about the intents, spiking in incidents.
+
+    ``truth`` (when given) receives each mention's ``mention_id``, ``kind`` (positive,
+    neutral, negative or incident: what the simulator meant it to say) and ``lang``."""
     m = cfg.mentions
     days = clock.n_days
     day_start = clock.start_us + np.arange(days, dtype=np.int64) * DAY_US
@@ -161,4 +168,11 @@ def mention_rows(
         out["author_hash"].append(author)
         out["text"].append(text.mention(kinds[i], lang, topic))
         out["url"].append(f"https://{source}.example/{author[:8]}/{mid}")
+        if truth is not None:
+            for key, value in (
+                ("mention_id", mid),
+                ("kind", kinds[i]),
+                ("lang", "ja" if lang == 0 else "en"),
+            ):
+                truth.setdefault(key, []).append(value)
     return out

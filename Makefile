@@ -13,7 +13,7 @@ TEST_WORKERS ?= auto
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,spark,ml,ja,multilingual,embed,bench,search,content]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark,ml,ja,multilingual,embed,bench,search,content,churn]'
 	touch $(STAMP)
 
 # Spark needs a Java runtime; install one where the machine has none (Debian/Ubuntu).

@@ -18,8 +18,11 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import ValidationError
 
+from kizuki.core_alive import AliveMethods
+from kizuki.core_churn import ChurnMethods
 from kizuki.core_intents import IntentMethods
 from kizuki.core_kpis import KPIMethods
+from kizuki.core_outreach import OutreachMethods
 from kizuki.core_search import SearchMethods
 from kizuki.core_selfservice import SelfServiceMethods
 from kizuki.core_voice import VoiceMethods
@@ -79,7 +82,16 @@ def _run_record(row: dict[str, Any]) -> RunRecord:
     )
 
 
-class Kizuki(IntentMethods, KPIMethods, SearchMethods, SelfServiceMethods, VoiceMethods):
+class Kizuki(
+    AliveMethods,
+    ChurnMethods,
+    IntentMethods,
+    KPIMethods,
+    OutreachMethods,
+    SearchMethods,
+    SelfServiceMethods,
+    VoiceMethods,
+):
     """A store, the settings it is used with, and every analysis Kizuki knows, as methods.
 
     Results come back as pandas DataFrames (``result_table`` gives Arrow); each result method

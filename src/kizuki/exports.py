@@ -98,18 +98,21 @@ def friction_export_table(silent: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_export(table: pd.DataFrame, out: str | Path, fmt: str) -> Path:
-    """Write ``table`` to ``out`` as ``csv`` (UTF-8, header) or ``json`` (an array of records).
+    """Write ``table`` to ``out`` as ``csv`` (UTF-8, header), ``json`` (an array of records)
+    or ``parquet``.
 
     Raises
     ------
     ConfigError
-        ``fmt`` is neither ``csv`` nor ``json``.
+        ``fmt`` is none of ``csv``, ``json`` and ``parquet``.
     """
     path = Path(out)
     if fmt == "csv":
         table.to_csv(path, index=False)
     elif fmt == "json":
         path.write_text(table.to_json(orient="records", force_ascii=False), encoding="utf-8")
+    elif fmt == "parquet":
+        table.to_parquet(path, index=False)
     else:
-        raise ConfigError(f"unknown export format {fmt!r}; use 'csv' or 'json'")
+        raise ConfigError(f"unknown export format {fmt!r}; use 'csv', 'json' or 'parquet'")
     return path

@@ -34,6 +34,7 @@ from kizuki.analytics.signals import SignalConfig
 from kizuki.analytics.silent import SilentConfig
 from kizuki.analytics.voice import VoiceConfig
 from kizuki.errors import ConfigError
+from kizuki.outreach.queue import OutreachConfig
 
 __all__ = [
     "CONFIG_ENV",
@@ -132,6 +133,16 @@ class AnalyzeSettings(BaseModel):
         default_factory=VoiceConfig,
         description="The voice of the customer: learning sentiment from survey comments, "
         "spike tests (docs/voice.md).",
+    )
+    proactive_outreach: bool = Field(
+        True,
+        description="Score churn risk and build the outreach queue (false keeps an earlier "
+        "run's tables).",
+    )
+    outreach: OutreachConfig = Field(
+        default_factory=OutreachConfig,
+        description="Churn risk and the outreach queue: window, triggers, expected value, "
+        "suppression (docs/outreach.md).",
     )
 
 

@@ -50,6 +50,7 @@ from kizuki.analytics.identity import browser_links, identity_coverage, resolve_
 from kizuki.analytics.journey_stream import journey_events
 from kizuki.analytics.kpis_step import KPI_TABLES, kpis_step
 from kizuki.analytics.local_time import UTC_ZONE
+from kizuki.analytics.outreach_step import OUTREACH_TABLES, outreach_step
 from kizuki.analytics.overview import data_overview
 from kizuki.analytics.selfservice_step import SELFSERVICE_TABLES, selfservice_step
 from kizuki.analytics.sessions import (
@@ -469,6 +470,14 @@ STEPS: tuple[Step, ...] = (
         uses=("classified", "intent_model"),
         switch="voice_of_customer",
         requires=(*_ML, "vaderSentiment"),
+    ),
+    Step(
+        "outreach",
+        OUTREACH_TABLES,
+        outreach_step,
+        needs=("customers", "subscriptions"),
+        switch="proactive_outreach",
+        requires=("sklearn", "lightgbm"),
     ),
 )
 

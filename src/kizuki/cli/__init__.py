@@ -17,12 +17,15 @@ import typer
 from typer.core import TyperGroup
 
 from kizuki.cli import (
+    alive,
     analysis,
     batches,
+    churn,
     data,
     inspect_cmd,
     intents,
     output,
+    outreach,
     search,
     staffing,
     voice,
@@ -74,7 +77,18 @@ def _main(
     state.config = config
 
 
-for module in (data, batches, analysis, output, inspect_cmd, staffing, voice):
+for module in (
+    data,
+    batches,
+    analysis,
+    output,
+    inspect_cmd,
+    staffing,
+    voice,
+    outreach,
+    churn,
+    alive,
+):
     module.register(app)
 app.add_typer(intents.app, name="intents")
 app.add_typer(search.app, name="search")

@@ -19,6 +19,7 @@ from kizuki.report.context import ReportContext, Section, SectionBuilder, stage_
 from kizuki.report.fix_first import fix_first_section
 from kizuki.report.friction import friction_section
 from kizuki.report.kpis import kpis_section
+from kizuki.report.outreach import outreach_section
 from kizuki.report.quarantine_reasons import translate_reason
 from kizuki.report.selfservice import selfservice_section
 from kizuki.report.silent import silent_section
@@ -155,6 +156,7 @@ SECTIONS: tuple[SectionBuilder, ...] = (
     content_section,
     kpis_section,
     voice_section,
+    outreach_section,
     quarantine_section,
     ingest_log_section,
 )

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from kizuki.errors import SchemaError
 from kizuki.schema.result_def import MONEY, SHARE, ResultDef, column, interval
+from kizuki.schema.results_outreach import OUTREACH_RESULTS
 from kizuki.schema.results_selfservice import SELFSERVICE_RESULTS
 from kizuki.schema.results_voice import VOICE_RESULTS
 from kizuki.schema.types import ARROW_TYPES, IBIS_TYPES
@@ -453,6 +454,7 @@ _TABLES: tuple[ResultDef, ...] = (
         ),
     ),
     *VOICE_RESULTS,
+    *OUTREACH_RESULTS,
     ResultDef(
         RUNS_TABLE,
         "One row per `kizuki analyze` run: version, times, configuration, inputs, tables.",

@@ -23,7 +23,7 @@ from kizuki.simulate.canonical_tables import (
 )
 from kizuki.simulate.canonical_writer import write_canonical
 from kizuki.simulate.catalog import Catalog, build_catalog
-from kizuki.simulate.clock import MINUTE_US, Clock
+from kizuki.simulate.clock import HOUR_US, MINUTE_US, Clock
 from kizuki.simulate.config import SimConfig
 from kizuki.simulate.defects import WriteStats
 from kizuki.simulate.ga4_arrow import build_ga4_table, build_vocab
@@ -218,7 +218,10 @@ def simulate_company(
         progress("tickets and tables", i + 1, len(tables))
 
     truths = problem_truth(cfg, pop, clock, tickets, hit_ent, hit_ts, planted.eligible)
-    write_ground_truth(cfg, pop, clock, truths, tickets, attempts, files, pii, dirs["ground_truth"])
+    write_ground_truth(
+        cfg, pop, clock, truths, tickets, attempts, files, pii, dirs["ground_truth"],
+        incident_hits=_incident_hits(cfg, cat, pop, special),
+    )  # fmt: skip
     write_hits(dirs["ground_truth"] / "hits.csv", cfg, cat, pop, clock, hits)
     write_identities(dirs["ground_truth"] / "identities.csv", pop, people)
     _write_mention_truth(dirs["ground_truth"] / "mentions.csv", mention_truth)
@@ -310,3 +313,27 @@ def _write_mention_truth(path: Path, truth: dict[str, list[str]]) -> None:
         writer = csv.writer(f)
         writer.writerow(columns)
         writer.writerows(zip(*(truth.get(c, []) for c in columns), strict=True))
+
+
+def _incident_hits(
+    cfg: SimConfig, cat: Catalog, pop: Population, sessions: SessionSpecs
+) -> list[NDArray[np.int64]]:
+    """Per incident (config order), the customers it hit: of its segment, a session that began
+    while it lasted with an error on its page (or a page under it) — its outage sessions, and
+    any other error there then. ``sessions``: the final special sessions (churn applied)."""
+    seg_names = [s.name for s in cfg.segments]
+    out = []
+    for inc in cfg.incidents:
+        start = int(inc.start.timestamp() * 1_000_000)
+        end = start + int(inc.hours * HOUR_US)
+        root = inc.page_path.rstrip("/")
+        pages = [i for i, p in enumerate(cat.page_paths) if p == root or p.startswith(root + "/")]
+        hit = (
+            np.isin(sessions.page, pages)
+            & (sessions.error >= 0)
+            & (sessions.ts >= start)
+            & (sessions.ts < end)
+            & (pop.segment[sessions.ent] == seg_names.index(inc.segment))
+        )
+        out.append(np.unique(sessions.ent[hit]))
+    return out

@@ -118,6 +118,7 @@ def write_ground_truth(
     files: list[WriteStats],
     pii: list[dict[str, object]],
     out_dir: Path,
+    incident_hits: list[NDArray[np.int64]] | None = None,
 ) -> None:
     """Write every ground-truth file into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -198,7 +199,7 @@ def write_ground_truth(
                 ]
             )
 
-    _dump(out_dir / "incidents.json", incident_truth(cfg, pop, tickets))
+    _dump(out_dir / "incidents.json", incident_truth(cfg, pop, tickets, incident_hits))
     write_ticket_truth(out_dir / "tickets.csv", cfg, clock, tickets)
     _dump(out_dir / "malformed.json", {s.file: s.as_dict() for s in files})
     _dump(out_dir / "pii.json", pii)
@@ -242,16 +243,24 @@ def write_ticket_truth(path: Path, cfg: SimConfig, clock: Clock, tickets: Ticket
             )
 
 
-def incident_truth(cfg: SimConfig, pop: Population, tickets: Tickets) -> list[dict[str, object]]:
-    """Per incident: its hit segment and satisfaction window, and the CSAT answers of that
-    segment's tickets in the window and before it (codes 2 good, 3 bad)."""
+def incident_truth(
+    cfg: SimConfig,
+    pop: Population,
+    tickets: Tickets,
+    hits: list[NDArray[np.int64]] | None = None,
+) -> list[dict[str, object]]:
+    """Per incident: its hit segment and satisfaction window, the CSAT answers of that
+    segment's tickets in the window and before it (codes 2 good, 3 bad), and the customers it
+    hit (``hit_customers``: of its segment, a session that began during it with an error on
+    its page or a page under it)."""
     names = [s.name for s in cfg.segments]
     answered = np.isin(tickets.csat, (2, 3))
     good = tickets.csat == 2
     out: list[dict[str, object]] = []
-    for inc in cfg.incidents:
+    for i, inc in enumerate(cfg.incidents):
         start = int(inc.start.timestamp() * 1_000_000)
         end = start + int(inc.satisfaction_days * DAY_US)
+        hit = np.unique(hits[i]) if hits is not None else np.zeros(0, np.int64)
         mine = answered & (pop.segment[tickets.ent] == names.index(inc.segment))
         during = mine & (tickets.opened_us >= start) & (tickets.opened_us < end)
         before = mine & (tickets.opened_us < start)
@@ -267,6 +276,7 @@ def incident_truth(cfg: SimConfig, pop: Population, tickets: Tickets) -> list[di
                 "csat_good_during": int((during & good).sum()),
                 "csat_answers_before": int(before.sum()),
                 "csat_good_before": int((before & good).sum()),
+                "hit_customers": _ids(hit),
             }
         )
     return out

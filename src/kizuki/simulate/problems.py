@@ -186,14 +186,20 @@ def add_selfservice(
 def plant_incidents(
     cfg: SimConfig, cat: Catalog, pop: Population, clock: Clock, rng: np.random.Generator
 ) -> Planted:
-    """Outage sessions (errors on the incident page) and contacts from the hit segment."""
+    """Outage sessions (errors on the incident page) and contacts from the hit segment;
+    ``hit_ent`` and ``hit_ts`` hold, per incident in config order, the customers it hit (those
+    of its segment who visited its page during it) and when."""
     sessions: list[SessionSpecs] = []
     contacts: list[ContactRequests] = []
+    hit_ent: list[I64] = []  # per incident (in config order): the customers it hit
+    hit_ts: list[I64] = []
     seg_names = [s.name for s in cfg.segments]
     for inc in cfg.incidents:
         start = int(inc.start.timestamp() * 1_000_000)
         length = int(inc.hours * HOUR_US)
         if start >= clock.end_us or start + length <= clock.start_us:
+            hit_ent.append(np.zeros(0, np.int64))
+            hit_ts.append(np.zeros(0, np.int64))
             continue
         lo, hi = pop.active_range(clock)
         seg = seg_names.index(inc.segment)
@@ -201,6 +207,8 @@ def plant_incidents(
         visitors = np.flatnonzero(hit & (rng.random(pop.n_customers) < inc.visit_rate))
         k = visitors.size
         t = start + (rng.random(k) * length).astype(np.int64)
+        hit_ent.append(visitors.astype(np.int64))
+        hit_ts.append(t)
         s = SessionSpecs.new(visitors, t, int(cat.page_stage[cat.page_code(inc.page_path)]))
         s.page[:] = cat.page_code(inc.page_path)
         s.error[:] = cat.error_messages.index(inc.error_message)
@@ -223,8 +231,8 @@ def plant_incidents(
         contacts=ContactRequests.concat(contacts) if contacts else _no_contacts(),
         attempts=_no_attempts(),
         returns=_no_sessions(),
-        hit_ent=[],
-        hit_ts=[],
+        hit_ent=hit_ent,
+        hit_ts=hit_ts,
         hit_unresolved=[],
         eligible=[],
     )

@@ -3,7 +3,7 @@
 Per world (default and ``hard``): simulate a company, ingest it, run ``kizuki analyze`` (for
 the struggle signals and friction points), then build the queue as it would have been 30 days
 before the end of the data — churn risk trained only on what came before that cut-off — and
-compare with what the simulator says happened next:
+compare with what the simulator says happened next (``--window``: 30 days by default):
 
 - lift: the share of the queue's top 10% (by expected value saved, suppressed rows left out)
   who truly churned within the 30 days after the cut-off, over the base rate of all customers
@@ -35,7 +35,7 @@ from kizuki.simulate import load_config, simulate_company
 WINDOW = 30
 
 
-def one(config: str | None, customers: int, seed: int, work: Path) -> dict:
+def one(config: str | None, customers: int, seed: int, work: Path, window: int = WINDOW) -> dict:
     cfg = load_config(config, customers=customers, days=120, seed=seed)
     sim = simulate_company(cfg, work / "d")
     kz = kizuki.open(f"duckdb://{work / 'store.duckdb'}")
@@ -44,16 +44,16 @@ def one(config: str | None, customers: int, seed: int, work: Path) -> dict:
     kz.ingest("ga4", [sim.ga4_file])
     kz.ingest("zendesk", [sim.zendesk_file])
     kz.analyze()
-    t, settings = kz.store.table, OutreachConfig()
+    t, settings = kz.store.table, OutreachConfig(window_days=window)
     end_us = kz.store.duckdb.execute("SELECT epoch_us(max(ts)) FROM events").fetchone()[0]
     end = pd.Timestamp(end_us, unit="us", tz="UTC")
-    cutoff = (end - pd.Timedelta(days=WINDOW)).tz_convert("UTC").to_pydatetime()
+    cutoff = (end - pd.Timedelta(days=window)).tz_convert("UTC").to_pydatetime()
     hits = incident_hits(t, before=cutoff)
     points = kz.result("result_friction_points")
     hot = points.loc[points["lift"] >= settings.friction_lift, ["signal", "page_path"]]
     signals = kz.result("result_signals").merge(hot, on=["signal", "page_path"])
     signals = signals[signals["customer_id"].notna()]
-    scores, info = churn_risk(t, cutoff, WINDOW, hits=hits, signals=signals, seed=seed)
+    scores, info = churn_risk(t, cutoff, window, hits=hits, signals=signals, seed=seed)
     incidents = kz.store.to_arrow(
         t("incidents").select("incident_id", "started_at", "title", "affected")
     ).to_pandas()
@@ -65,7 +65,7 @@ def one(config: str | None, customers: int, seed: int, work: Path) -> dict:
     truth = pd.read_csv(sim.ground_truth_dir / "customers.csv")
     when = pd.to_datetime(truth["churned_at"], utc=True)
     cut = pd.Timestamp(cutoff)
-    left = set(truth.loc[(when >= cut) & (when < cut + pd.Timedelta(days=WINDOW)), "customer_id"])
+    left = set(truth.loc[(when >= cut) & (when < cut + pd.Timedelta(days=window)), "customer_id"])
     active = set(active_subscriptions(t, cutoff)["customer_id"])
     base = len(left & active) / len(active)
     live = queue[~queue["suppressed"]]
@@ -101,14 +101,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=4000)
     parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--window", type=int, default=WINDOW, help="churn window, days")
     args = parser.parse_args()
     rows = []
     for config in (None, "hard"):
         for seed in range(args.seeds):
             with tempfile.TemporaryDirectory() as tmp:
-                rows.append(one(config, args.customers, seed, Path(tmp)))
+                rows.append(one(config, args.customers, seed, Path(tmp), args.window))
             print(json.dumps(rows[-1]), flush=True)
-    out = Path(__file__).resolve().parent / "out" / "outreach.json"
+    out = Path(__file__).resolve().parent / "out" / f"outreach_{args.window}d.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(rows, indent=2))
     print(

@@ -32,6 +32,17 @@ class OutreachMethods:
         triggers, reasons, message and suppression (``result_outreach_queue``)."""
         return self.result("result_outreach_queue")
 
+    def outreach_summary(self) -> dict[str, float]:
+        """Of :meth:`outreach_queue`: the customers to contact (not suppressed), their expected
+        value saved in all, and the suppressed rows."""
+        queue = self.outreach_queue()
+        live = queue[~queue["suppressed"].astype(bool)]
+        return {
+            "to_contact": len(live),
+            "expected_value_saved": float(live["expected_value_saved"].sum()),
+            "suppressed": len(queue) - len(live),
+        }
+
     def export_outreach(self, out: str | Path, fmt: str = "csv") -> tuple[Path, int]:
         """Write :meth:`outreach_queue` to ``out`` as ``csv``, ``json`` or ``parquet``; the
         path and the number of rows."""

@@ -80,7 +80,8 @@ def training_set(
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Features at ``cutoff`` and whether each customer churned in the window after it; with
     ``stack`` > 1, the same at ``stack`` cut-offs ``step_days`` apart going back (each
-    customer once per cut-off), for more churners to learn from."""
+    customer once per cut-off; ``cut_off`` numbers them, 0 = ``cutoff``), for more churners to
+    learn from."""
     frames, labels = [], []
     for k in range(stack):
         at = cutoff - dt.timedelta(days=k * step_days)
@@ -88,7 +89,7 @@ def training_set(
         active = active_subscriptions(t, at).set_index("customer_id")
         y = churn_labels(t, active.reset_index(), at, window_days)
         y.index = active.index
-        frames.append(features)
+        frames.append(features.assign(cut_off=k))
         labels.append(y.reindex(features["customer_id"]).fillna(0).astype("int64"))
     return (
         pd.concat(frames, ignore_index=True),
@@ -139,7 +140,9 @@ def churn_risk(
         return out, info
     # time-based validation: train a window earlier, test on the window before the cut-off
     old_x, old_y = training_set(t, cutoff - 2 * window, window_days, hits, stack, signals=signals)
-    test_x, test_y = training_set(t, cutoff - window, window_days, hits, signals=signals)
+    # the window before the cut-off: the first of the training cut-offs, not computed again
+    first = (train_x["cut_off"] == 0).to_numpy()
+    test_x, test_y = train_x[first], train_y[first]
     if int(old_y.sum()) >= MIN_CHURNERS and len(set(train_y)) == 2:
         check = _fit(old_x, old_y, seed)
         p = check.predict_proba(test_x.loc[:, list(FEATURE_COLUMNS)])[:, 1]

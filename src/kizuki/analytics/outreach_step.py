@@ -23,16 +23,12 @@ OUTREACH_TABLES = ("result_churn_model", "result_outreach_queue")
 
 
 def data_end(ctx: RunContext) -> dt.datetime:
-    """The latest time of the events, contacts and subscriptions: the queue's cut-off."""
-    latest = [
-        pd.Timestamp(ctx.overview["tables"][name]["max_ts"])
-        for name in ("events", "contacts", "subscriptions")
-        if ctx.overview["tables"].get(name, {}).get("max_ts") is not None
-    ]
-    if not latest:
+    """The end of the data (the overview's ``date_range``): the queue's cut-off."""
+    end = ctx.overview["date_range"][1]
+    if end is None:
         return dt.datetime.now(dt.UTC)
-    end: dt.datetime = max(latest).tz_convert("UTC").to_pydatetime()
-    return end
+    utc: dt.datetime = pd.Timestamp(end).tz_convert("UTC").to_pydatetime()
+    return utc
 
 
 def outreach_step(ctx: RunContext) -> dict[str, pd.DataFrame]:

@@ -219,15 +219,12 @@ def score_sentiment(
 def _cross_validated_f1(texts: list[str], labels: np.ndarray, seed: int) -> float:
     """Macro-F1 of 3-fold stratified cross-validation of the classifier on the weak labels."""
     from sklearn.metrics import f1_score
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     from kizuki.models.sentiment import SentimentClassifier
 
-    predicted = np.empty(len(texts), dtype=object)
     folds = StratifiedKFold(3, shuffle=True, random_state=seed)
-    for train, test in folds.split(texts, labels):
-        model = SentimentClassifier().fit([texts[i] for i in train], labels[train])
-        predicted[test] = model.predict([texts[i] for i in test])
+    predicted = cross_val_predict(SentimentClassifier(), texts, labels, cv=folds)
     return float(f1_score(labels, predicted.astype(str), average="macro"))
 
 

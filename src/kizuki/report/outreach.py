@@ -67,12 +67,12 @@ def outreach_section(ctx: ReportContext) -> Section | None:
         data["missing"] = step_note(ctx, "outreach")
         return Section(key, title, "outreach.html.j2", data)
     rows = queue.to_pylist()
-    live = [r for r in rows if not r["suppressed"]]
+    summary = ctx.kz.outreach_summary()
     data |= {
         "rows": _rows(ctx, rows),
-        "count": len(live),
-        "suppressed": len(rows) - len(live),
-        "value": f"{sum(float(r['expected_value_saved']) for r in live):,.0f}",
+        "count": summary["to_contact"],
+        "suppressed": summary["suppressed"],
+        "value": f"{summary['expected_value_saved']:,.0f}",
         "model": _model(ctx),
         "empty": not rows,
     }

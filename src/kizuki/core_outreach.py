@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -32,15 +32,21 @@ class OutreachMethods:
         triggers, reasons, message and suppression (``result_outreach_queue``)."""
         return self.result("result_outreach_queue")
 
-    def outreach_summary(self) -> dict[str, float]:
+    def outreach_summary(self) -> dict[str, Any]:
         """Of :meth:`outreach_queue`: the customers to contact (not suppressed), their expected
-        value saved in all, and the suppressed rows."""
+        value saved in all, the suppressed rows, and the P(save | reached) used (``p_save``,
+        ``p_save_from``: prior or outreach, ``outreach_reached``)."""
         queue = self.outreach_queue()
         live = queue[~queue["suppressed"].astype(bool)]
+        model = self.churn_model()
+        info = {k: v for k, v in model.iloc[0].items() if pd.notna(v)} if len(model) else {}
         return {
             "to_contact": len(live),
             "expected_value_saved": float(live["expected_value_saved"].sum()),
             "suppressed": len(queue) - len(live),
+            "p_save": info.get("p_save"),
+            "p_save_from": info.get("p_save_from") or "prior",
+            "outreach_reached": int(info.get("outreach_reached") or 0),
         }
 
     def export_outreach(self, out: str | Path, fmt: str = "csv") -> tuple[Path, int]:

@@ -45,6 +45,7 @@ FEATURE_LABELS: dict[str, dict[str, str]] = {
         "struggle_sessions_28d": "直近28日のつまずき",
         "struggle_sessions_56d": "直近56日のつまずき",
         "struggle_kinds_56d": "つまずきの種類",
+        "friction_strength_35d": "直近35日に遭遇した問題箇所の強さ",
     },
     "en": {
         "segment": "segment", "plan": "plan", "language": "language",
@@ -65,6 +66,7 @@ FEATURE_LABELS: dict[str, dict[str, str]] = {
         "struggle_sessions_28d": "sessions with struggle in 28 days",
         "struggle_sessions_56d": "sessions with struggle in 56 days",
         "struggle_kinds_56d": "kinds of struggle in 56 days",
+        "friction_strength_35d": "strongest friction point met in 35 days",
     },
 }  # fmt: skip
 

@@ -23,7 +23,13 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-__all__ = ["FEATURE_COLUMNS", "active_subscriptions", "churn_labels", "customer_features"]
+__all__ = [
+    "FEATURE_COLUMNS",
+    "active_subscriptions",
+    "churn_labels",
+    "customer_features",
+    "friction_signals",
+]
 
 Tables = Callable[[str], ir.Table]
 #: The model's feature columns (besides ``customer_id``); categorical: segment, plan, language.
@@ -34,6 +40,7 @@ FEATURE_COLUMNS = (
     "chatbot_opens_28d", "contacts_28d", "contacts_90d", "unresolved_contacts",
     "last_nps", "csat_mean_90d", "ces_mean_90d", "incident_hits_28d",
     "struggle_sessions_28d", "struggle_sessions_56d", "struggle_kinds_56d",
+    "friction_strength_35d",
 )  # fmt: skip
 _DAY = dt.timedelta(days=1)
 
@@ -122,9 +129,11 @@ def customer_features(
 
     ``incident_hits``: ``customer_id, started_at`` of incident exposures
     (:func:`kizuki.analytics.incident_exposure.incident_hits`), counted in the 28 days before;
-    ``signals``: ``customer_id, session_key, ts, signal`` of struggle signals
-    (``result_signals``), counted by the sessions that showed one (the friction a customer
-    met, whether or not they told anyone).
+    ``signals``: ``customer_id, session_key, ts, signal, lift, strong`` of struggle signals at
+    friction points (:func:`friction_signals`): the ``strong`` ones counted by the sessions that
+    showed one (the friction a customer met, whether or not they told anyone), and
+    ``friction_strength_35d`` the strongest point met in 35 days as 1 − 1/lift (the share of
+    that point's signals that are more than the background noise: 0 for none).
     """
     cut = _utc(cutoff)
     active = active_subscriptions(t, cut)
@@ -226,20 +235,45 @@ def _incident_counts(f: pd.DataFrame, hits: pd.DataFrame | None, cut: dt.datetim
     return f["customer_id"].map(counts).fillna(0).astype("float64")
 
 
+def friction_signals(signals: ir.Table, points: ir.Table, lift: float) -> ir.Table:
+    """Struggle signals of known customers (``result_signals``) at the friction points
+    (``result_friction_points``) of lift above 1, with the point's ``lift`` and ``strong``:
+    lift at least ``lift`` (below it, long dwells and reloads everywhere are background)."""
+    hot = points.filter(points.lift > 1).select("signal", "page_path", "lift")
+    mine = signals.filter(signals.customer_id.notnull())
+    joined = mine.join(hot, ["signal", "page_path"])
+    return joined.select(
+        "customer_id",
+        "session_key",
+        "ts",
+        "signal",
+        "page_path",
+        "lift",
+        strong=joined.lift >= lift,
+    )
+
+
 def _struggle(f: pd.DataFrame, signals: pd.DataFrame | None, cut: dt.datetime) -> pd.DataFrame:
-    """Sessions with a struggle signal in the 28 and 56 days before ``cut``, and the kinds."""
-    names = ("struggle_sessions_28d", "struggle_sessions_56d", "struggle_kinds_56d")
+    """Sessions with a strong struggle signal in the 28 and 56 days before ``cut``, their
+    kinds, and the strongest friction point met in 35 days."""
+    names = ("struggle_sessions_28d", "struggle_sessions_56d", "struggle_kinds_56d",
+             "friction_strength_35d")  # fmt: skip
     if signals is None or not len(signals):
         return f.assign(**{n: 0.0 for n in names})
     ts = pd.to_datetime(signals["ts"], utc=True)
     recent = signals[(ts < pd.Timestamp(cut)) & (ts >= pd.Timestamp(cut - 56 * _DAY))]
     recent = recent[recent["customer_id"].notna()]
-    near = recent[pd.to_datetime(recent["ts"], utc=True) >= pd.Timestamp(cut - 28 * _DAY)]
+    when = pd.to_datetime(recent["ts"], utc=True)
+    lift = recent["lift"] if "lift" in recent else pd.Series(np.inf, index=recent.index)
+    strong = recent[recent["strong"].astype(bool)] if "strong" in recent else recent
+    near = strong[pd.to_datetime(strong["ts"], utc=True) >= pd.Timestamp(cut - 28 * _DAY)]
+    strength = (1.0 - 1.0 / lift.clip(lower=1.0))[when >= pd.Timestamp(cut - 35 * _DAY)]
     stats = pd.DataFrame(
         {
             names[0]: near.groupby("customer_id")["session_key"].nunique(),
-            names[1]: recent.groupby("customer_id")["session_key"].nunique(),
-            names[2]: recent.groupby("customer_id")["signal"].nunique(),
+            names[1]: strong.groupby("customer_id")["session_key"].nunique(),
+            names[2]: strong.groupby("customer_id")["signal"].nunique(),
+            names[3]: strength.groupby(recent["customer_id"]).max(),
         }
     )
     out = f.merge(stats.rename_axis("customer_id").reset_index(), on="customer_id", how="left")

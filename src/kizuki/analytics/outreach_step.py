@@ -7,11 +7,17 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from kizuki.analytics.churn_risk import churn_risk
+from kizuki.analytics.customer_features import friction_signals
 from kizuki.analytics.incident_exposure import incident_hits
+from kizuki.outreach.alive_trigger import alive_scores, with_alive
+from kizuki.outreach.p_save import learned_p_save
 from kizuki.outreach.queue import outreach_queue
+from kizuki.outreach.remedies import best_remedies, customer_intents, customer_remedies
 from kizuki.outreach.webhook import DELIVERIES_TABLE
 
 if TYPE_CHECKING:
@@ -46,6 +52,22 @@ def outreach_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
         seed=ctx.settings.seed,
         stack=config.training_cutoffs,
     )
+    alive, alive_info = alive_scores(
+        _purchases(ctx, config.purchase_events, cutoff),
+        cutoff,
+        lookback_days=config.alive_lookback_days,
+        min_customers=config.alive_min_customers,
+    )
+    scores = with_alive(scores, alive)
+    sent = _history(ctx, with_risk=True)
+    p_save, save_info = learned_p_save(
+        sent,
+        _churned_at(ctx),
+        cutoff,
+        config.window_days,
+        prior=config.p_save,
+        weight=config.p_save_weight,
+    )
     incidents = ctx.store.to_arrow(
         t("incidents").select("incident_id", "started_at", "title", "affected")
     ).to_pandas()
@@ -56,25 +78,81 @@ def outreach_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
         config,
         incidents=incidents,
         opted_out=_opted_out(ctx, config.opt_out_keys),
-        history=_history(ctx),
+        history=sent,
+        remedies=_remedies(ctx, frame),
         base_rate=info.get("base_rate"),
+        p_save=p_save,
     )
-    return {"result_churn_model": pd.DataFrame([info]), "result_outreach_queue": queue}
+    model = pd.DataFrame([info | save_info | _alive_row(alive_info)])
+    return {"result_churn_model": model, "result_outreach_queue": queue}
+
+
+def _alive_row(info: dict[str, object]) -> dict[str, object]:
+    return {"alive_status": info["alive_status"], "alive_customers": info["alive_customers"]}
+
+
+def _purchases(ctx: RunContext, names: tuple[str, ...], cutoff: dt.datetime) -> pd.DataFrame:
+    """``customer_id, ts, value`` of known customers' purchase events before ``cutoff`` (the
+    value: ``properties.value`` where the event has one, as GA4's purchase does)."""
+    events = ctx.table("events")
+    rows = events.filter(
+        events.customer_id.notnull()
+        & events.event_name.isin(list(names))
+        & (events.ts < ibis.literal(cutoff))
+    )
+    raw = rows.properties.cast("json")["value"]  # a number, or a number written as text
+    value = ibis.coalesce(raw.float, raw.str.try_cast("float64"))
+    frame: pd.DataFrame = ctx.store.to_arrow(
+        rows.select("customer_id", "ts", value=value)
+    ).to_pandas()
+    return frame
+
+
+def _churned_at(ctx: RunContext) -> pd.Series:
+    """customer_id → when their last subscription ended (customers with none running)."""
+    subs = ctx.table("subscriptions")
+    per = subs.group_by("customer_id").aggregate(
+        ended=subs.ended_at.max(), running=subs.ended_at.isnull().sum()
+    )
+    frame = ctx.store.to_arrow(per.filter(per.running == 0)).to_pandas()
+    return pd.Series(frame["ended"].to_numpy(), index=frame["customer_id"].astype(str))
+
+
+def _remedies(ctx: RunContext, struggles: pd.DataFrame | None) -> pd.DataFrame | None:
+    """What resolved each queued customer's problem best for others (remedies module)."""
+    selfservice = ctx.result_if_any("result_selfservice")
+    articles = ctx.result_if_any("result_content_articles")
+    points = ctx.result_if_any("result_friction_points")
+    contacts = ctx.result_if_any("result_contact_intents")
+    best = best_remedies(
+        _frame(ctx, selfservice, "intent", "channel", "attempts", "success_rate"),
+        _frame(ctx, articles, "content_id", "intent", "title", "views", "contact_after_share"),
+    )
+    mine = None
+    intents = _frame(ctx, points, "signal", "page_path", "likely_intent")
+    if struggles is not None and intents is not None and len(struggles):
+        mine = struggles.merge(intents, on=["signal", "page_path"], how="inner").rename(
+            columns={"likely_intent": "intent"}
+        )
+    said = _frame(ctx, contacts, "customer_id", "opened_at", "intent")
+    return customer_remedies(customer_intents(mine, said), best)
+
+
+def _frame(ctx: RunContext, table: ir.Table | None, *columns: str) -> pd.DataFrame | None:
+    if table is None:
+        return None
+    frame: pd.DataFrame = ctx.store.to_arrow(table.select(*columns)).to_pandas()
+    return frame
 
 
 def _friction_signals(ctx: RunContext, lift: float) -> pd.DataFrame | None:
-    """Struggle signals of known customers at friction points (``lift`` or more; the
-    background noise of long dwells and reloads everywhere is left out)."""
+    """Struggle signals of known customers at friction points
+    (:func:`~kizuki.analytics.customer_features.friction_signals`)."""
     signals = ctx.result_if_any("result_signals")
     points = ctx.result_if_any("result_friction_points")
     if signals is None or points is None:
         return None
-    hot = points.filter(points.lift >= lift).select("signal", "page_path")
-    mine = signals.filter(signals.customer_id.notnull())
-    joined = mine.join(hot, ["signal", "page_path"])
-    frame: pd.DataFrame = ctx.store.to_arrow(
-        joined.select("customer_id", "session_key", "ts", "signal")
-    ).to_pandas()
+    frame: pd.DataFrame = ctx.store.to_arrow(friction_signals(signals, points, lift)).to_pandas()
     return frame
 
 
@@ -92,11 +170,15 @@ def _opted_out(ctx: RunContext, keys: tuple[str, ...]) -> set[str]:
     return out
 
 
-def _history(ctx: RunContext) -> pd.DataFrame:
-    """Past deliveries that were sent (empty before the first)."""
+def _history(ctx: RunContext, *, with_risk: bool = False) -> pd.DataFrame:
+    """Past deliveries that were sent (empty before the first), with the P(churn) they were
+    sent at where ``with_risk``."""
+    columns = ["customer_id", "cause", "sent_at", *(["p_churn"] if with_risk else [])]
     if DELIVERIES_TABLE not in ctx.store.list_tables():
-        return pd.DataFrame(columns=["customer_id", "cause", "sent_at"])
+        return pd.DataFrame(columns=columns)
     table = ctx.store.table(DELIVERIES_TABLE)
-    sent = table.filter(table.status == "sent").select("customer_id", "cause", "sent_at")
+    if "p_churn" not in table.columns:
+        table = table.mutate(p_churn=ibis.null().cast("float64"))
+    sent = table.filter(table.status == "sent").select(*columns)
     frame: pd.DataFrame = ctx.store.to_arrow(sent).to_pandas()
     return frame

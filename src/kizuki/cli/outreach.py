@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -72,12 +73,23 @@ def outreach(
     for r in queue.head(top).to_dict("records"):
         flag = f" [suppressed: {r['suppressed_reason']}]" if r["suppressed"] else ""
         triggers = ", ".join(json.loads(r["triggers"]))
+        helped = _helped(r)
         out.print(
             f"{r['rank']:>4}. {r['customer_id']}  {r['cause']}  EV {r['expected_value_saved']:,.0f}"
-            f"  P(churn) {r['p_churn']:.1%}  ({triggers}){flag}\n      {r['reasons_en']}",
+            f"  P(churn) {r['p_churn']:.1%}  ({triggers}){flag}\n      {r['reasons_en']}"
+            + (f"\n      helped others: {helped}" if helped else ""),
             highlight=False,
             soft_wrap=True,
         )
+
+
+def _helped(row: Mapping[Any, Any]) -> str:
+    """``intent: article "title" (id), via channel`` of a queue row, as far as it is known."""
+    if not row.get("intent"):
+        return ""
+    title = row.get("article_title")
+    article = f' article "{title}" ({row["article"]}),' if title else ""
+    return f"{row['intent']}:{article} via {row['channel']}"
 
 
 def register(app: typer.Typer) -> None:

@@ -64,6 +64,19 @@ TEMPLATES: dict[str, dict[str, str]] = {
             "If that does not solve it, reply to this e-mail and we will help."
         ),
     },
+    "alive_falling": {
+        "ja": (
+            "いつもご利用いただき、誠にありがとうございます。\n"
+            "しばらくご利用がないようでしたので、何かご不便をおかけしていないかと思い"
+            "ご連絡いたしました。{article_ja}"
+            "ご要望やお困りのことがございましたら、お気軽にご返信ください。"
+        ),
+        "en": (
+            "Thank you for being our customer.\n"
+            "We have not seen you for a while and wanted to check whether anything put you "
+            "off. {article_en}Just reply to this e-mail if there is anything we can do."
+        ),
+    },
     "high_risk": {
         "ja": (
             "いつもご利用いただき、誠にありがとうございます。\n"

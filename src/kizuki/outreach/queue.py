@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -28,11 +28,13 @@ from kizuki.outreach.messages import message
 __all__ = ["CAUSES", "QUEUE_COLUMNS", "OutreachConfig", "outreach_queue", "triggers"]
 
 #: Causes in order of precedence: the first that fired is what the message is about.
-CAUSES = ("incident", "satisfaction_drop", "silent_struggle", "renewal_falling", "high_risk")
+CAUSES = ("incident", "satisfaction_drop", "silent_struggle", "renewal_falling",
+          "alive_falling", "high_risk")  # fmt: skip
 QUEUE_COLUMNS = (
     "rank", "customer_id", "cause", "triggers", "incident_id", "p_churn", "value",
-    "p_save", "expected_value_saved", "reasons_ja", "reasons_en", "channel", "article",
-    "message_ja", "message_en", "idempotency_key", "suppressed", "suppressed_reason",
+    "p_save", "expected_value_saved", "reasons_ja", "reasons_en", "intent", "channel",
+    "article", "article_title", "message_ja", "message_en", "idempotency_key", "suppressed",
+    "suppressed_reason",
 )  # fmt: skip
 
 
@@ -73,9 +75,36 @@ class OutreachConfig(BaseModel):
     high_risk_share: Annotated[
         float, Field(gt=0, le=1, description="high churn risk: the riskiest share of customers")
     ] = 0.1
+    purchase_events: Annotated[
+        tuple[str, ...], Field(description="events that are purchases, for P(alive)")
+    ] = ("purchase",)
+    alive_lookback_days: Annotated[
+        int, Field(ge=1, description="P(alive) falling: compared with this many days before")
+    ] = 28
+    alive_max: Annotated[
+        float, Field(gt=0, lt=1, description="P(alive) falling: P(alive) now at most this")
+    ] = 0.5
+    alive_drop: Annotated[
+        float, Field(gt=0, lt=1, description="P(alive) falling: …and fell by at least this")
+    ] = 0.2
+    alive_min_customers: Annotated[
+        int, Field(ge=2, description="customers who bought twice before P(alive) is fitted")
+    ] = 30
     p_save: Annotated[
         float, Field(gt=0, le=1, description="prior chance that reaching a customer keeps them")
     ] = 0.2
+    p_save_weight: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="the prior's weight in expected churners when learning P(save) from "
+            "past outreach",
+        ),
+    ] = 20.0
+    rank_by: Annotated[
+        Literal["expected_value", "p_churn"],
+        Field(description="the queue's order: expected value saved, or churn risk alone"),
+    ] = "expected_value"
     value_months: Annotated[
         float, Field(gt=0, description="months of monthly value a kept customer is worth")
     ] = 12.0
@@ -117,6 +146,8 @@ def triggers(
     )
     fell = f["usage_trend"] <= np.log(1 - config.usage_drop)
     out["renewal_falling"] = (f["days_to_renewal"] <= config.renewal_days) & fell
+    alive, before = _column(f, "p_alive"), _column(f, "p_alive_before")
+    out["alive_falling"] = (alive <= config.alive_max) & (before - alive >= config.alive_drop)
     risk = f["p_churn"]
     if risk.notna().any():
         threshold = risk.quantile(1 - share)
@@ -126,6 +157,13 @@ def triggers(
     for cause in CAUSES:
         out[cause] = out[cause].fillna(False).astype(bool)
     return out
+
+
+def _column(f: pd.DataFrame, name: str) -> pd.Series:
+    """``f[name]`` as numbers, NaN where the column is missing."""
+    if name not in f:
+        return pd.Series(np.nan, index=f.index)
+    return pd.to_numeric(f[name], errors="coerce")
 
 
 def _idempotency_key(customer_id: str, cause: str) -> str:
@@ -141,17 +179,21 @@ def outreach_queue(
     incidents: pd.DataFrame,
     opted_out: set[str],
     history: pd.DataFrame,
-    articles: dict[str, str] | None = None,
+    remedies: pd.DataFrame | None = None,
     base_rate: float | None = None,
+    p_save: float | None = None,
 ) -> pd.DataFrame:
     """The ranked queue (:data:`QUEUE_COLUMNS`): one row per customer with a trigger.
 
     ``features``: :func:`~kizuki.analytics.churn_risk.churn_risk` rows (features, p_churn,
     reasons); ``incidents``: incident_id, started_at, title; ``history``: past deliveries
-    (customer_id, cause, sent_at); ``articles``: customer_id → the help article to point to;
-    ``base_rate``: P(churn) where no model could be trained.
+    (customer_id, cause, sent_at); ``remedies``: per customer the intent of their problem and
+    what resolved it best for others (:func:`kizuki.outreach.remedies.customer_remedies`);
+    ``base_rate``: P(churn) where no model could be trained; ``p_save``: P(save | reached)
+    learned from past outreach (:func:`kizuki.outreach.p_save.learned_p_save`), else the prior.
     """
-    p_save, months, cooldown = config.p_save, config.value_months, config.cooldown_days
+    months, cooldown, order = config.value_months, config.cooldown_days, config.rank_by
+    p_save = config.p_save if p_save is None else p_save
     fired = triggers(features, hits, cutoff, config)
     any_cause = fired[list(CAUSES)].any(axis=1)
     f = features[any_cause.to_numpy()].reset_index(drop=True)
@@ -177,17 +219,17 @@ def outreach_queue(
             "expected_value_saved": p * value * p_save,
             "reasons_ja": f["reasons_ja"],
             "reasons_en": f["reasons_en"],
-            "channel": "email",
-            "article": f["customer_id"].map(articles or {}),
         }
     )
+    q = q.merge(_remedies(remedies), on="customer_id", how="left")
+    q["channel"] = q["channel"].where(q["channel"].notna(), "email")
     titles = _titles(incidents)
     starts = {
         str(k): v for k, v in zip(incidents["incident_id"], incidents["started_at"], strict=True)
     }
     messages = [
         _messages(c, inc, titles, starts, art)
-        for c, inc, art in zip(cause, q["incident_id"], q["article"], strict=True)
+        for c, inc, art in zip(cause, q["incident_id"], q["article_title"], strict=True)
     ]
     q["message_ja"] = [m[0] for m in messages]
     q["message_en"] = [m[1] for m in messages]
@@ -197,13 +239,22 @@ def outreach_queue(
     reason = _suppression(q, cutoff, cooldown, opted_out, history)
     q["suppressed"] = reason.notna()
     q["suppressed_reason"] = reason
+    key = "expected_value_saved" if order == "expected_value" else "p_churn"
     q = q.sort_values(
-        ["suppressed", "expected_value_saved", "customer_id"],
+        ["suppressed", key, "customer_id"],
         ascending=[True, False, True],
         kind="stable",
     ).reset_index(drop=True)
     q["rank"] = np.arange(1, len(q) + 1)
     return q.loc[:, list(QUEUE_COLUMNS)]
+
+
+def _remedies(remedies: pd.DataFrame | None) -> pd.DataFrame:
+    """``customer_id, intent, article, article_title, channel``, one row per customer."""
+    cols = ["customer_id", "intent", "article", "article_title", "channel"]
+    if remedies is None or not len(remedies):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    return remedies.loc[:, cols].drop_duplicates("customer_id")
 
 
 def _titles(incidents: pd.DataFrame) -> dict[str, tuple[str, str]]:

@@ -37,8 +37,8 @@ __all__ = ["DELIVERIES_TABLE", "Delivery", "deliver_queue", "sign"]
 
 DELIVERIES_TABLE = "outreach_deliveries"
 _FIELDS = ("customer_id", "cause", "triggers", "incident_id", "p_churn", "value",
-           "expected_value_saved", "reasons_ja", "reasons_en", "channel", "article",
-           "message_ja", "message_en")  # fmt: skip
+           "expected_value_saved", "reasons_ja", "reasons_en", "intent", "channel", "article",
+           "article_title", "message_ja", "message_en")  # fmt: skip
 
 
 @dataclass
@@ -61,8 +61,10 @@ def _ensure_table(con: Any) -> None:
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {DELIVERIES_TABLE} (idempotency_key VARCHAR PRIMARY KEY, "
         "customer_id VARCHAR, cause VARCHAR, status VARCHAR, attempts INTEGER, "
-        "last_error VARCHAR, sent_at TIMESTAMPTZ, updated_at TIMESTAMPTZ)"
+        "last_error VARCHAR, sent_at TIMESTAMPTZ, updated_at TIMESTAMPTZ, p_churn DOUBLE)"
     )
+    # stores made before P(save) was learned from deliveries lack the P(churn) at sending
+    con.execute(f"ALTER TABLE {DELIVERIES_TABLE} ADD COLUMN IF NOT EXISTS p_churn DOUBLE")
 
 
 def _state(con: Any, key: str) -> str | None:
@@ -75,14 +77,15 @@ def _state(con: Any, key: str) -> str | None:
 def _record(con: Any, row: dict[str, Any], status: str, attempts: int, error: str | None) -> None:
     now = dt.datetime.now(dt.UTC)
     con.execute(
-        f"INSERT INTO {DELIVERIES_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        f"INSERT INTO {DELIVERIES_TABLE} (idempotency_key, customer_id, cause, status, "
+        "attempts, last_error, sent_at, updated_at, p_churn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (idempotency_key) DO UPDATE SET status = excluded.status, "
         f"attempts = {DELIVERIES_TABLE}.attempts + excluded.attempts, "
         "last_error = excluded.last_error, sent_at = excluded.sent_at, "
-        "updated_at = excluded.updated_at",
+        "updated_at = excluded.updated_at, p_churn = excluded.p_churn",
         [
             row["idempotency_key"], row["customer_id"], row["cause"], status, attempts, error,
-            now if status == "sent" else None, now,
+            now if status == "sent" else None, now, _plain(row.get("p_churn")),
         ],
     )  # fmt: skip
 

@@ -30,12 +30,41 @@ def _rows(ctx: ReportContext, rows: list[dict[str, Any]]) -> list[dict[str, Any]
                 "p_churn": f"{100 * float(r['p_churn']):.1f}%",
                 "value": f"{float(r['expected_value_saved']):,.0f}",
                 "reasons": r[f"reasons_{lang}"] or "–",
+                "help": _help(ctx, r),
                 "suppressed": ctx.t(f"outreach.suppressed.{r['suppressed_reason']}")
                 if r["suppressed"]
                 else "",
             }
         )
     return out
+
+
+def _help(ctx: ReportContext, row: dict[str, Any]) -> str:
+    """The article and channel that resolved the row's problem best for others, if known."""
+    if not row.get("intent"):
+        return ""
+    channel = ctx.t(f"selfservice.channel.{row['channel']}")
+    title = row.get("article_title")
+    return (
+        f"「{title}」 / {channel}"
+        if title and ctx.lang == "ja"
+        else (f"“{title}” / {channel}" if title else channel)
+    )
+
+
+def _explain(ctx: ReportContext, summary: dict[str, Any]) -> str:
+    settings = ctx.settings
+    months = f"{settings.outreach.value_months if settings is not None else 12.0:g}"
+    p = summary["p_save"]
+    share = f"{100 * float(p):.0f}%" if p is not None else "–"
+    if summary["p_save_from"] == "outreach":
+        return ctx.t(
+            "outreach.explain.learned",
+            months=months,
+            p_save=share,
+            reached=f"{summary['outreach_reached']:,}",
+        )
+    return ctx.t("outreach.explain", months=months, p_save=share)
 
 
 def _model(ctx: ReportContext) -> str:
@@ -74,6 +103,7 @@ def outreach_section(ctx: ReportContext) -> Section | None:
         "suppressed": summary["suppressed"],
         "value": f"{summary['expected_value_saved']:,.0f}",
         "model": _model(ctx),
+        "explain": _explain(ctx, summary),
         "empty": not rows,
     }
     return Section(key, title, "outreach.html.j2", data)

@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -277,6 +278,8 @@ def _connect_duckdb(path: str) -> ibis.BaseBackend:
 
 def _spark_session(master: str, warehouse: str) -> Any:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    if master.startswith("local"):  # workers on this machine: this Python, with its packages
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - depends on the extra

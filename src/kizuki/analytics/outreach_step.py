@@ -100,12 +100,22 @@ def _purchases(ctx: RunContext, names: tuple[str, ...], cutoff: dt.datetime) -> 
         & events.event_name.isin(list(names))
         & (events.ts < ibis.literal(cutoff))
     )
-    raw = rows.properties.cast("json")["value"]  # a number, or a number written as text
-    value = ibis.coalesce(raw.float, raw.str.try_cast("float64"))
     frame: pd.DataFrame = ctx.store.to_arrow(
-        rows.select("customer_id", "ts", value=value)
+        rows.select("customer_id", "ts", "properties")
     ).to_pandas()
+    # parsed here, not in the engine: JSON functions differ between DuckDB and Spark
+    frame["value"] = [_value(raw) for raw in frame.pop("properties")]
     return frame
+
+
+def _value(raw: object) -> float:
+    """``value`` of an event's properties JSON (a number, or a number written as text)."""
+    try:
+        props = raw if isinstance(raw, dict) else json.loads(str(raw)) if raw else {}
+        found = props.get("value")
+        return float(found) if found is not None else float("nan")
+    except (TypeError, ValueError, AttributeError):
+        return float("nan")
 
 
 def _churned_at(ctx: RunContext) -> pd.Series:

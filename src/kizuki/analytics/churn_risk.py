@@ -79,20 +79,28 @@ def training_set(
     stack: int = 1,
     signals: pd.DataFrame | None = None,
     step_days: int = 14,
+    cache: dict[dt.datetime, tuple[pd.DataFrame, pd.Series]] | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Features at ``cutoff`` and whether each customer churned in the window after it; with
     ``stack`` > 1, the same at ``stack`` cut-offs ``step_days`` apart going back (each
     customer once per cut-off; ``cut_off`` numbers them, 0 = ``cutoff``), for more churners to
-    learn from."""
+    learn from. ``cache`` keeps each cut-off's rows for another call with the same window (the
+    validation's cut-offs overlap the training's when the window is a multiple of the step)."""
     frames, labels = [], []
     for k in range(stack):
         at = cutoff - dt.timedelta(days=k * step_days)
-        features = customer_features(t, at, incident_hits=hits, signals=signals)
-        active = active_subscriptions(t, at).set_index("customer_id")
-        y = churn_labels(t, active.reset_index(), at, window_days)
-        y.index = active.index
+        if cache is not None and at in cache:
+            features, y = cache[at]
+        else:
+            features = customer_features(t, at, incident_hits=hits, signals=signals)
+            active = active_subscriptions(t, at).set_index("customer_id")
+            y = churn_labels(t, active.reset_index(), at, window_days)
+            y.index = active.index
+            y = y.reindex(features["customer_id"]).fillna(0).astype("int64")
+            if cache is not None:
+                cache[at] = (features, y)
         frames.append(features.assign(cut_off=k))
-        labels.append(y.reindex(features["customer_id"]).fillna(0).astype("int64"))
+        labels.append(y)
     return (
         pd.concat(frames, ignore_index=True),
         pd.concat(labels, ignore_index=True),
@@ -124,7 +132,10 @@ def churn_risk(
 
     window = dt.timedelta(days=window_days)
     now = customer_features(t, cutoff, incident_hits=hits, signals=signals)
-    train_x, train_y = training_set(t, cutoff - window, window_days, hits, stack, signals=signals)
+    seen: dict[dt.datetime, tuple[pd.DataFrame, pd.Series]] = {}
+    train_x, train_y = training_set(
+        t, cutoff - window, window_days, hits, stack, signals=signals, cache=seen
+    )
     info: dict[str, Any] = {
         "status": "trained",
         "cutoff": cutoff,
@@ -141,7 +152,9 @@ def churn_risk(
         info["status"] = "too_few_churners"
         return out, info
     # time-based validation: train a window earlier, test on the window before the cut-off
-    old_x, old_y = training_set(t, cutoff - 2 * window, window_days, hits, stack, signals=signals)
+    old_x, old_y = training_set(
+        t, cutoff - 2 * window, window_days, hits, stack, signals=signals, cache=seen
+    )
     # the window before the cut-off: the first of the training cut-offs, not computed again
     first = (train_x["cut_off"] == 0).to_numpy()
     test_x, test_y = train_x[first], train_y[first]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -25,7 +26,7 @@ import pandas as pd
 
 from kizuki.analytics.identity import browser_links
 
-__all__ = ["EXPOSURE_COLUMNS", "incident_hits"]
+__all__ = ["EXPOSURE_COLUMNS", "affected_doc", "incident_hits"]
 
 EXPOSURE_COLUMNS = ("incident_id", "customer_id", "started_at", "ended_at", "first_seen")
 
@@ -36,14 +37,19 @@ def _utc(value: object) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
-def _affected(raw: object) -> tuple[list[str], list[str]]:
-    """(segments, pages) of an ``affected`` JSON value; unreadable JSON names nothing."""
+def affected_doc(raw: object) -> dict[str, object]:
+    """An incident's ``affected`` JSON value as a dict; unreadable JSON, or not an object, is
+    empty (it names nothing)."""
     try:
         doc = json.loads(str(raw)) if raw not in (None, "") else {}
     except json.JSONDecodeError:
-        doc = {}
-    if not isinstance(doc, dict):
-        return [], []
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _affected(raw: object) -> tuple[list[str], list[str]]:
+    """(segments, pages) of an ``affected`` JSON value (:func:`affected_doc`)."""
+    doc: dict[str, Any] = affected_doc(raw)
     segments = [str(s) for s in doc.get("segments") or []]
     pages = [str(p).rstrip("/") or "/" for p in doc.get("pages") or []]
     return segments, pages

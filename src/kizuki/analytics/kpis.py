@@ -25,6 +25,8 @@ from kizuki.analytics.selfservice import followed_within, wilson_interval
 
 __all__ = [
     "KPI_COLUMNS",
+    "NPS_DETRACTOR_MAX",
+    "NPS_PROMOTER_MIN",
     "SLICES",
     "KPIConfig",
     "contact_frame",
@@ -54,6 +56,8 @@ SLICES: tuple[tuple[str, ...], ...] = (
 _SOLVED = ("solved", "closed")
 _OPEN = ("new", "open", "pending", "hold")
 Z = 1.96
+#: NPS answers (0-10): detractors at most this, promoters at least that.
+NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN = 6, 9
 
 
 class KPIConfig(BaseModel):
@@ -257,7 +261,8 @@ def _mean(values: pd.Series) -> tuple[float, float, float, int]:
 def nps_parts(scores: np.ndarray) -> tuple[float, float]:
     """Promoters (9-10) minus detractors (0-6) as a share (-1 to 1) of non-empty ``scores``,
     and its variance (that of a difference of two multinomial shares)."""
-    pro, det = float((scores >= 9).mean()), float((scores <= 6).mean())
+    pro = float((scores >= NPS_PROMOTER_MIN).mean())
+    det = float((scores <= NPS_DETRACTOR_MAX).mean())
     value = pro - det
     return value, max(pro + det - value**2, 0.0) / scores.size
 
@@ -420,7 +425,7 @@ def contacts_per_active_rows(contacts: pd.DataFrame, active: pd.DataFrame) -> pd
     def add(n_contacts: int, customers: int, **where: object) -> None:
         if customers == 0:
             return
-        value, half = n_contacts / customers, 1.96 * math.sqrt(n_contacts) / customers
+        value, half = n_contacts / customers, Z * math.sqrt(n_contacts) / customers
         rows.append({"metric": "contacts_per_active_customer", **where, "value": value,
                      "ci_low": max(0.0, value - half), "ci_high": value + half,
                      "n": customers})  # fmt: skip

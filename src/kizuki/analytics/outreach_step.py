@@ -59,7 +59,7 @@ def outreach_step(ctx: RunContext) -> dict[str, pd.DataFrame]:
         min_customers=config.alive_min_customers,
     )
     scores = with_alive(scores, alive)
-    sent = _history(ctx, with_risk=True)
+    sent = _history(ctx)
     p_save, save_info = learned_p_save(
         sent,
         _churned_at(ctx),
@@ -180,10 +180,10 @@ def _opted_out(ctx: RunContext, keys: tuple[str, ...]) -> set[str]:
     return out
 
 
-def _history(ctx: RunContext, *, with_risk: bool = False) -> pd.DataFrame:
+def _history(ctx: RunContext) -> pd.DataFrame:
     """Past deliveries that were sent (empty before the first), with the P(churn) they were
-    sent at where ``with_risk``."""
-    columns = ["customer_id", "cause", "sent_at", *(["p_churn"] if with_risk else [])]
+    sent at."""
+    columns = ["customer_id", "cause", "sent_at", "p_churn"]
     if DELIVERIES_TABLE not in ctx.store.list_tables():
         return pd.DataFrame(columns=columns)
     table = ctx.store.table(DELIVERIES_TABLE)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from kizuki.analytics.kpis import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 from kizuki.analytics.local_time import local_dates
 
 __all__ = [
@@ -159,7 +160,10 @@ def weak_labels(texts: pd.DataFrame, ces_higher_is_easier: bool = True) -> pd.Se
         ces = score[kind == "ces"]
         flipped = (ces.min() + ces.max()) - ces if len(ces.dropna()) else ces
         score = score.where(kind != "ces", flipped)
-    bands: dict[str, tuple[float, float]] = {"nps": (6, 9), "csat": (2, 4)}
+    bands: dict[str, tuple[float, float]] = {
+        "nps": (NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN),
+        "csat": (2, 4),
+    }
     ces = score[kind == "ces"]
     if len(ces.dropna()):  # CES: thirds of its scale (1–5 or 1–7), higher is easier
         top = 7.0 if ces.max() > 5 else 5.0

@@ -55,12 +55,21 @@ def write_saved(
 
 
 def read_saved(
-    path: str | Path, *, format: str, format_version: int, expected: type, what: str
+    path: str | Path,
+    *,
+    format: str,
+    format_version: int,
+    expected: type,
+    what: str,
+    hint: str = "",
+    stacklevel: int = 4,
 ) -> Any:
     """The ``expected`` model in a file that :func:`write_saved` wrote in ``format``.
 
     Load only files you trust (joblib runs code). Warns when another Kizuki version wrote it;
-    ``what`` names the kind of model in messages ("churn model").
+    ``what`` names the kind of model in messages ("churn model"), ``hint`` what to give instead
+    of a file that is something else; ``stacklevel`` points the version warning at the caller
+    of the model's ``load`` (4: ``load`` calls this directly).
 
     Raises
     ------
@@ -73,26 +82,27 @@ def read_saved(
     if not path.is_file():
         raise NotFoundError(f"{what} file {str(path)!r} does not exist; check the path.")
     with path.open("rb") as f:
-        header = _read_header(f.readline(_HEADER_MAX_BYTES), path, format, what)
+        header = _read_header(f.readline(_HEADER_MAX_BYTES), path, format, what, hint)
         if header.get("format_version") != format_version:
             raise NotFoundError(
                 f"{str(path)!r} is a Kizuki {what} of format version "
                 f"{header.get('format_version')!r}; this Kizuki reads version "
                 f"{format_version}. Retrain and save the model with this version."
             )
-        # stacklevel 4: the warning points at whoever called the model's ``load``
-        warn_if_other_version(header.get("kizuki_version"), repr(str(path)), stacklevel=4)
+        warn_if_other_version(header.get("kizuki_version"), repr(str(path)), stacklevel=stacklevel)
         model = joblib.load(f)
     if not isinstance(model, expected):
-        raise NotFoundError(
-            f"{str(path)!r} holds a {type(model).__name__}, not a {expected.__name__}."
-        )
+        name = expected.__name__
+        article = "an" if name[:1].upper() in "AEIOU" else "a"
+        raise NotFoundError(f"{str(path)!r} holds a {type(model).__name__}, not {article} {name}.")
     return model
 
 
-def _read_header(line: bytes, path: Path, format: str, what: str) -> dict[str, Any]:
+def _read_header(line: bytes, path: Path, format: str, what: str, hint: str) -> dict[str, Any]:
     """The JSON header of a saved model, or NotFoundError saying the file is something else."""
-    refusal = f"{str(path)!r} is not a Kizuki {what} (no '{format}' header)."
+    refusal = f"{str(path)!r} is not a Kizuki {what} (no '{format}' header)" + (
+        f"; {hint}." if hint else "."
+    )
     try:
         header = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):

@@ -5,8 +5,9 @@ docs/outreach.md).
 ranked queue. Each row names the customer, the triggers that fired (the first of
 :data:`CAUSES` among them is the *cause* the message is about), the model's reasons, and the
 **expected value saved** = P(churn) × value × P(save | reached), where value is
-``value_months`` of the customer's monthly value and P(save | reached) the prior
-``p_save`` (0.2 by default: no outreach history to learn it from yet, docs/outreach.md).
+``value_months`` of the customer's monthly value and P(save | reached) is learned from past
+outreach (:mod:`kizuki.outreach.p_save`), else the prior ``p_save`` (0.2). The queue is
+ordered by it, or by P(churn) alone (``rank_by``).
 Suppression: customers who opted out, who were sent anything within ``cooldown_days``, or who
 were already sent this cause (one incident is one cause) stay in the table with the reason
 and ``suppressed`` true, below the others.
@@ -23,6 +24,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from kizuki.analytics.incident_exposure import affected_doc
+from kizuki.analytics.kpis import NPS_DETRACTOR_MAX
 from kizuki.outreach.messages import message
 
 __all__ = ["CAUSES", "QUEUE_COLUMNS", "OutreachConfig", "outreach_queue", "triggers"]
@@ -58,7 +61,7 @@ class OutreachConfig(BaseModel):
     ] = 0.5
     detractor_max: Annotated[
         float, Field(description="satisfaction dropped: last NPS at most this (0-10)")
-    ] = 6.0
+    ] = float(NPS_DETRACTOR_MAX)
     csat_max: Annotated[
         float, Field(description="…or mean CSAT of the last 90 days at most this (1-5)")
     ] = 2.0
@@ -262,14 +265,8 @@ def _titles(incidents: pd.DataFrame) -> dict[str, tuple[str, str]]:
     out = {}
     for row in incidents.itertuples():
         title = str(row.title or row.incident_id)
-        english = title
-        try:
-            affected = json.loads(str(getattr(row, "affected", "") or "{}"))
-            if isinstance(affected, dict) and affected.get("title_en"):
-                english = str(affected["title_en"])
-        except json.JSONDecodeError:
-            pass
-        out[str(row.incident_id)] = (title, english)
+        english = affected_doc(getattr(row, "affected", None)).get("title_en")
+        out[str(row.incident_id)] = (title, str(english) if english else title)
     return out
 
 

@@ -11,7 +11,7 @@ from kizuki.ingest.redact import redact_text
 from kizuki.report.charts import Chart, lines_chart, stacked_bars_chart
 from kizuki.report.context import ReportContext, Section
 
-__all__ = ["contact_reasons_section"]
+__all__ = ["contact_reasons_section", "example_texts"]
 
 #: Intents drawn in the weekly trend chart (the largest by contacts).
 TREND_INTENTS = 8
@@ -20,8 +20,9 @@ EXAMPLE_CHARS = 160
 OUT_OF_SCOPE = "out_of_scope"
 
 
-def _examples(value: Any, n: int = 3) -> list[str]:
-    """Example texts stored as a JSON list, shortened and redacted once more for display."""
+def example_texts(value: Any, n: int | None = 3) -> list[str]:
+    """Example texts stored as a JSON list (the first ``n``; None: all), shortened and
+    redacted once more for display."""
     try:
         items = json.loads(str(value)) if value is not None else []
     except json.JSONDecodeError:
@@ -129,7 +130,7 @@ def _new_topics(ctx: ReportContext) -> list[dict[str, Any]]:
                 "contacts": int(r["contacts"]),
                 "label": r["label"],
                 "description": r[f"description_{ctx.lang}"] or r["description_en"],
-                "examples": _examples(r["examples"]),
+                "examples": example_texts(r["examples"]),
                 "first_seen": ctx.local(first).date().isoformat() if first is not None else "—",
                 "last_seen": ctx.local(last).date().isoformat() if last is not None else "—",
             }
@@ -153,7 +154,7 @@ def _emerging(ctx: ReportContext, labels: dict[str, str]) -> list[dict[str, Any]
             "baseline": float(r["baseline"]),
             "ratio": float(r["ratio"]) if r.get("ratio") is not None else None,
             "p_value": float(r["p_value"]),
-            "examples": _examples(r.get("examples")),
+            "examples": example_texts(r.get("examples")),
         }
         for r in sorted(rows, key=lambda r: float(r["p_value"]))
     ]

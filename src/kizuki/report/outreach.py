@@ -53,8 +53,10 @@ def _help(ctx: ReportContext, row: dict[str, Any]) -> str:
 
 
 def _explain(ctx: ReportContext, summary: dict[str, Any]) -> str:
-    settings = ctx.settings
-    months = f"{settings.outreach.value_months if settings is not None else 12.0:g}"
+    from kizuki.outreach.queue import OutreachConfig
+
+    config = ctx.settings.outreach if ctx.settings is not None else OutreachConfig()
+    months = f"{config.value_months:g}"
     p = summary["p_save"]
     share = f"{100 * float(p):.0f}%" if p is not None else "–"
     if summary["p_save_from"] == "outreach":

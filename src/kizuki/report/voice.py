@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kizuki.ingest.redact import redact_text
 from kizuki.report.charts import lines_chart
+from kizuki.report.contact_reasons import example_texts
 from kizuki.report.context import ReportContext, Section
 from kizuki.report.selfservice import intent_label, step_note
 
 __all__ = ["voice_section"]
 
 SOURCES = ("contact", "mention", "survey")
-EXAMPLE_CHARS = 160
 
 
 def _percent(value: Any) -> str:
@@ -74,9 +73,7 @@ def _spikes(ctx: ReportContext, rows: list[dict[str, Any]]) -> list[dict[str, An
                 "intent": intent_label(ctx, r["intent"]) if r["intent"] else "–",
                 "incidents": ", ".join(json.loads(r["incident_ids"] or "[]")) or "–",
                 "point": r["point_id"] or "–",
-                "examples": [
-                    redact_text(t)[:EXAMPLE_CHARS] for t in json.loads(r["examples"] or "[]")
-                ],
+                "examples": example_texts(r["examples"], n=None),
             }
         )
     return out
@@ -94,7 +91,7 @@ def _topics(ctx: ReportContext) -> list[dict[str, Any]]:
                 ctx.t(f"voice.source.{s}") for s in json.loads(r["sources"] or "[]")
             ),
             "nearest": intent_label(ctx, r["nearest_intent"]) if r["nearest_intent"] else "–",
-            "examples": [redact_text(t)[:EXAMPLE_CHARS] for t in json.loads(r["examples"] or "[]")],
+            "examples": example_texts(r["examples"], n=None),
         }
         for r in sorted(table.to_pylist(), key=lambda r: -int(r["texts"]))
     ]
